@@ -1,0 +1,60 @@
+"""Check-in confidence, reporting cadence and when the next check-in is due."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class Confidence(StrEnum):
+    """The reporter's judgement of whether a key result will be met."""
+
+    ON_TRACK = "ON_TRACK"
+    AT_RISK = "AT_RISK"
+    OFF_TRACK = "OFF_TRACK"
+
+
+class CheckInCadence(StrEnum):
+    """How often a key result's owner reports a value."""
+
+    WEEKLY = "WEEKLY"
+    BIWEEKLY = "BIWEEKLY"
+    MONTHLY = "MONTHLY"
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """Return ``moment`` moved by whole calendar months, keeping its time and tzinfo.
+
+    A day that does not exist in the target month is clamped to that month's last day
+    (Jan 31 + 1 month is Feb 28, or Feb 29 in a leap year).
+    """
+    month_index = moment.month - 1 + months
+    year = moment.year + month_index // 12
+    month = month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def next_check_in_due(cadence: str, last_measured_at: datetime | None, since: datetime) -> datetime:
+    """Return when the next check-in of a key result is due.
+
+    Counted from the latest check-in's measured time, or from ``since`` (the key result's
+    creation) when there is none: plus 7 days (WEEKLY), 14 days (BIWEEKLY) or one calendar
+    month (MONTHLY, day clamped to the month's end).
+    """
+    base = since if last_measured_at is None else last_measured_at
+    # Aware datetimes add on the wall clock of their own tzinfo, so a weekly check-in at
+    # 09:00 local stays at 09:00 across a DST change; for UTC (database rows) it is exact.
+    if cadence == CheckInCadence.WEEKLY:
+        return base + timedelta(days=7)
+    if cadence == CheckInCadence.BIWEEKLY:
+        return base + timedelta(days=14)
+    if cadence == CheckInCadence.MONTHLY:
+        return add_months(base, 1)
+    raise ValueError(f"unknown check-in cadence {cadence!r}")
+
+
+def is_overdue(due: datetime, now: datetime) -> bool:
+    """Return whether a check-in due at ``due`` is late at ``now`` (strictly after)."""
+    return now > due
