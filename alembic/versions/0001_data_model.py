@@ -171,6 +171,9 @@ CREATE TABLE key_result (
   done                 boolean NOT NULL DEFAULT false,
   last_check_in_id     bigint,
   last_measured_at     timestamptz,
+  -- From the cadence and the latest check-in (domain.check_ins.next_check_in_due), kept on
+  -- write so "overdue" is an indexable filter.
+  next_check_in_due    timestamptz,
   version              integer NOT NULL DEFAULT 1,
   created_at           timestamptz NOT NULL DEFAULT now(),
   updated_at           timestamptz NOT NULL DEFAULT now(),
@@ -190,6 +193,8 @@ CREATE TABLE key_result (
   CHECK ((unit = 'CUSTOM') = (unit_label IS NOT NULL))
 );
 CREATE INDEX key_result_objective_idx ON key_result (organization_id, objective_id, position, id);
+CREATE INDEX key_result_due_idx ON key_result (organization_id, next_check_in_due)
+  WHERE NOT done;
 CREATE INDEX key_result_owner_idx ON key_result (organization_id, owner_user_id)
   WHERE owner_user_id IS NOT NULL;
 

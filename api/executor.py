@@ -1,0 +1,201 @@
+"""Running a GraphQL request: cached parse + validation, then the planner (or, for
+introspection, strawberry's standard executor).
+
+Parsing and validating cost milliseconds per document, so validated documents are cached by
+their text; plans are cached per document, operation and the variable values that @skip and
+@include read, so a hot query is planned once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    VariableNode,
+    parse,
+    validate,
+    visit,
+)
+from graphql.execution.values import VariableValues, get_variable_values
+from graphql.language import Visitor
+
+from api.context import RequestContext
+from db.planner.plan import OperationPlan, compile_operation
+from db.planner.run import execute as run_plan
+from schema.app_schema import schema
+from schema.query import ORGANIZATION_KEY, ROOT_KEY, VIEWER_KEY
+
+log = logging.getLogger(__name__)
+
+
+class RequestError(Exception):
+    """The request cannot be executed at all (GraphQL-over-HTTP "request error")."""
+
+    def __init__(self, errors: list[GraphQLError]) -> None:
+        super().__init__(errors[0].message if errors else "request error")
+        self.errors = errors
+
+
+class _LruCache:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[Hashable, Any] = OrderedDict()
+
+    def get(self, key: Hashable) -> Any:
+        value = self.items.get(key)
+        if value is not None:
+            self.items.move_to_end(key)
+        return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        self.items[key] = value
+        self.items.move_to_end(key)
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+
+
+class _DirectiveVariables(Visitor):
+    """Collects the variables that @skip/@include read: they select different plans."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_directive(self, node: Any, *_: Any) -> None:
+        if node.name.value in ("skip", "include"):
+            for argument in node.arguments:
+                if isinstance(argument.value, VariableNode):
+                    self.names.add(argument.value.name.value)
+
+
+@dataclass(eq=False)
+class PreparedDocument:
+    document: DocumentNode
+    fragments: dict[str, FragmentDefinitionNode]
+    operations: dict[str | None, OperationDefinitionNode]
+    directive_variables: tuple[str, ...]
+    plans: dict[Hashable, OperationPlan] = field(default_factory=dict)
+
+
+_documents = _LruCache(1000)
+
+
+def prepare(query: str) -> PreparedDocument:
+    prepared: PreparedDocument | None = _documents.get(query)
+    if prepared is not None:
+        return prepared
+    try:
+        document = parse(query)
+    except GraphQLError as error:
+        raise RequestError([error]) from None
+    errors = validate(schema._schema, document)
+    if errors:
+        raise RequestError(list(errors))
+    operations: dict[str | None, OperationDefinitionNode] = {}
+    fragments: dict[str, FragmentDefinitionNode] = {}
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            operations[definition.name.value if definition.name else None] = definition
+        elif isinstance(definition, FragmentDefinitionNode):
+            fragments[definition.name.value] = definition
+    finder = _DirectiveVariables()
+    visit(document, finder)
+    prepared = PreparedDocument(document, fragments, operations, tuple(sorted(finder.names)))
+    _documents.put(query, prepared)
+    return prepared
+
+
+def select_operation(prepared: PreparedDocument, name: str | None) -> OperationDefinitionNode:
+    if name is None:
+        if len(prepared.operations) != 1:
+            raise RequestError([GraphQLError("An operation name is required.")])
+        return next(iter(prepared.operations.values()))
+    operation = prepared.operations.get(name)
+    if operation is None:
+        raise RequestError([GraphQLError(f"Unknown operation named {name!r}.")])
+    return operation
+
+
+def coerce_variables(
+    operation: OperationDefinitionNode, inputs: dict[str, Any] | None
+) -> VariableValues:
+    result = get_variable_values(
+        schema._schema, operation.variable_definitions or (), inputs or {}, max_errors=50
+    )
+    if isinstance(result, list):
+        raise RequestError(result)
+    return result
+
+
+def _uses_introspection(operation: OperationDefinitionNode) -> bool:
+    return any(
+        isinstance(s, FieldNode) and s.name.value in ("__schema", "__type")
+        for s in operation.selection_set.selections
+    ) or any(not isinstance(s, FieldNode) for s in operation.selection_set.selections)
+
+
+async def execute(
+    ctx: RequestContext,
+    query: str,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The GraphQL response (`data` and perhaps `errors`) for a query or mutation."""
+    prepared = prepare(query)
+    operation = select_operation(prepared, operation_name)
+    if operation.operation is OperationType.SUBSCRIPTION:
+        raise RequestError([GraphQLError("Subscriptions are served over WebSocket only.")])
+    coerced = coerce_variables(operation, variables)
+    if _uses_introspection(operation) or operation.operation is OperationType.MUTATION:
+        return await execute_standard(ctx, query, operation_name, variables)
+    plan_key = (
+        operation_name,
+        tuple(bool(coerced.coerced.get(v)) for v in prepared.directive_variables),
+    )
+    plan = prepared.plans.get(plan_key)
+    if plan is None:
+        plan = compile_operation(schema._schema, operation, prepared.fragments, coerced.coerced)
+        prepared.plans[plan_key] = plan
+    root_row = {
+        VIEWER_KEY: ctx.identity.user_id,
+        ORGANIZATION_KEY: ctx.identity.organization_id,
+        ROOT_KEY: 0,
+    }
+    try:
+        async with ctx.conn.transaction(isolation="repeatable_read", readonly=True):
+            data = await run_plan(plan, ctx.conn, ctx.read, coerced, root_row, ctx.settings)
+    except GraphQLError as error:
+        return {"data": None, "errors": [error.formatted]}
+    return {"data": data}
+
+
+async def execute_standard(
+    ctx: RequestContext,
+    query: str,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Strawberry's standard executor, resolving field by field (the oracle; introspection)."""
+    root = {VIEWER_KEY: ctx.identity.user_id, ORGANIZATION_KEY: ctx.identity.organization_id,
+            ROOT_KEY: 0}  # fmt: skip
+    result = await schema.execute(
+        query,
+        variable_values=variables,
+        context_value=ctx,
+        root_value=root,
+        operation_name=operation_name,
+    )
+    response: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        response["errors"] = [e.formatted for e in result.errors]
+    return response

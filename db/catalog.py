@@ -1,0 +1,314 @@
+"""The read catalog: every table the API reads, as SQL fragments the planner composes.
+
+Fragments are fixed text written here; request values only ever travel as bind parameters.
+In every fragment `t` is the source's own row and `$1` is the request's organisation, which
+every statement filters on (tenant isolation does not depend on callers remembering it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """A predicate with one parameter, written `{}`; `sql_type` is the parameter's type."""
+
+    sql: str
+    sql_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A sort: expressions in one direction, the last one unique, with their cursor types."""
+
+    keys: tuple[tuple[str, str], ...]  # (expression, SQL type for cursor values)
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    name: str
+    type_name: str
+    from_: str
+    tenant: str
+    columns: dict[str, str]
+    # Joins some columns need; a join is added only when a selected column needs it.
+    joins: dict[str, str] = field(default_factory=dict)
+    column_joins: dict[str, str] = field(default_factory=dict)
+    filters: dict[str, Filter] = field(default_factory=dict)
+    orders: dict[str, Order] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """Rows of `source` belonging to a parent key; `link` is compared with the key.
+
+    `through` joins a link table; `link` is None for root connections (no parent).
+    """
+
+    source: str
+    link: str | None
+    through: str = ""
+    default_order: str = "default"
+
+
+_ID_ORDER = Order((("t.id", "bigint"),))
+
+ORGANIZATION = Source(
+    name="organization",
+    type_name="Organization",
+    from_="organization t",
+    tenant="t.id = $1",
+    columns={
+        "id": "t.id",
+        "name": "t.name",
+        "slug": "t.slug",
+        "time_zone": "t.time_zone",
+        "created_at": "t.created_at",
+    },
+)
+
+USER = Source(
+    name="user",
+    type_name="User",
+    # People are global; membership makes them visible in (and only in) its organisation.
+    from_="app_user t JOIN membership m ON m.user_id = t.id",
+    tenant="m.organization_id = $1",
+    columns={
+        "id": "t.id",
+        "name": "t.name",
+        "email": "t.email",
+        "role": "m.role::text",
+        "created_at": "t.created_at",
+        "joined_at": "m.created_at",
+    },
+    orders={
+        "default": Order((("t.name", "text"), ("t.id", "bigint"))),
+        "name": Order((("t.name", "text"), ("t.id", "bigint"))),
+    },
+)
+
+TEAM = Source(
+    name="team",
+    type_name="Team",
+    from_="team t",
+    tenant="t.organization_id = $1",
+    columns={
+        "id": "t.id",
+        "name": "t.name",
+        "description": "t.description",
+        "parent_team_id": "t.parent_team_id",
+        "created_at": "t.created_at",
+    },
+    orders={"default": Order((("t.name", "text"), ("t.id", "bigint")))},
+)
+
+CYCLE = Source(
+    name="cycle",
+    type_name="Cycle",
+    from_="cycle t",
+    tenant="t.organization_id = $1",
+    columns={
+        "id": "t.id",
+        "name": "t.name",
+        "starts_on": "t.starts_on",
+        "ends_on": "t.ends_on",
+        "parent_cycle_id": "t.parent_cycle_id",
+        "created_at": "t.created_at",
+    },
+    orders={"default": Order((("t.starts_on", "date"), ("t.id", "bigint")))},
+)
+
+OBJECTIVE = Source(
+    name="objective",
+    type_name="Objective",
+    from_="objective t",
+    tenant="t.organization_id = $1",
+    columns={
+        "id": "t.id",
+        "cycle_id": "t.cycle_id",
+        "level": "t.level::text",
+        "owner_team_id": "t.owner_team_id",
+        "owner_user_id": "t.owner_user_id",
+        "title": "t.title",
+        "description": "t.description",
+        "status": "t.status::text",
+        "progress_source": "t.progress_source::text",
+        "progress": "t.progress::float8",
+        "final_score": "t.final_score::float8",
+        "outcome": "t.outcome::text",
+        "reflection": "t.reflection",
+        "closed_at": "t.closed_at",
+        "version": "t.version",
+        "created_at": "t.created_at",
+        "updated_at": "t.updated_at",
+        "cycle_starts_on": "oc.starts_on",
+        "cycle_ends_on": "oc.ends_on",
+        # The latest check-in across the objective's KRs sets its pace when given.
+        "latest_confidence": """(SELECT ci.confidence::text FROM key_result kr
+            JOIN check_in ci ON ci.organization_id = kr.organization_id
+                            AND ci.id = kr.last_check_in_id
+            WHERE kr.organization_id = t.organization_id AND kr.objective_id = t.id
+            ORDER BY ci.measured_at DESC, ci.id DESC LIMIT 1)""",
+    },
+    joins={"cycle": "JOIN cycle oc ON oc.organization_id = t.organization_id AND oc.id = t.cycle_id"},
+    column_joins={"cycle_starts_on": "cycle", "cycle_ends_on": "cycle"},
+    filters={
+        "cycle": Filter("t.cycle_id = {}", "bigint"),
+        "team": Filter("t.owner_team_id = {}", "bigint"),
+        "owner": Filter("t.owner_user_id = {}", "bigint"),
+        "status": Filter("t.status = ANY({}::objective_status[])", "text[]"),
+        "level": Filter("t.level = {}::objective_level", "text"),
+        "roots_only": Filter(
+            "({} IS NOT TRUE OR NOT EXISTS (SELECT 1 FROM alignment ra"
+            " WHERE ra.organization_id = t.organization_id AND ra.child_objective_id = t.id))",
+            "boolean",
+        ),
+    },
+    orders={
+        "default": _ID_ORDER,
+        "title": Order((("t.title", "text"), ("t.id", "bigint"))),
+        "title_desc": Order((("t.title", "text"), ("t.id", "bigint")), descending=True),
+        # NULL progress (nothing to score) sorts as lowest, so keyset comparisons stay total.
+        "progress": Order((("coalesce(t.progress, -1)", "numeric"), ("t.id", "bigint"))),
+        "progress_desc": Order(
+            (("coalesce(t.progress, -1)", "numeric"), ("t.id", "bigint")), descending=True
+        ),
+        "created": Order((("t.created_at", "timestamptz"), ("t.id", "bigint"))),
+        "created_desc": Order(
+            (("t.created_at", "timestamptz"), ("t.id", "bigint")), descending=True
+        ),
+    },
+)
+
+KEY_RESULT = Source(
+    name="key_result",
+    type_name="KeyResult",
+    from_="key_result t",
+    tenant="t.organization_id = $1",
+    columns={
+        "id": "t.id",
+        "objective_id": "t.objective_id",
+        "owner_user_id": "t.owner_user_id",
+        "title": "t.title",
+        "description": "t.description",
+        "kind": "t.kind::text",
+        "result_type": "t.result_type::text",
+        "unit": "t.unit::text",
+        "currency": "t.currency",
+        "unit_label": "t.unit_label",
+        "start_value": "t.start_value",
+        "target_value": "t.target_value",
+        "threshold_direction": "t.threshold_direction::text",
+        "weight": "t.weight",
+        "cadence": "t.cadence::text",
+        "data_source": "t.data_source",
+        "external_id": "t.external_id",
+        "current_value": "t.current_value",
+        "done": "t.done",
+        "last_check_in_id": "t.last_check_in_id",
+        "last_measured_at": "t.last_measured_at",
+        "next_check_in_due": "t.next_check_in_due",
+        "version": "t.version",
+        "created_at": "t.created_at",
+        "updated_at": "t.updated_at",
+        "cycle_starts_on": "kc.starts_on",
+        "cycle_ends_on": "kc.ends_on",
+        "latest_confidence": "klc.confidence::text",
+    },
+    joins={
+        "cycle": "JOIN objective ko ON ko.organization_id = t.organization_id"
+        " AND ko.id = t.objective_id"
+        " JOIN cycle kc ON kc.organization_id = ko.organization_id AND kc.id = ko.cycle_id",
+        "last_check_in": "LEFT JOIN check_in klc ON klc.organization_id = t.organization_id"
+        " AND klc.id = t.last_check_in_id",
+    },
+    column_joins={
+        "cycle_starts_on": "cycle",
+        "cycle_ends_on": "cycle",
+        "latest_confidence": "last_check_in",
+    },
+    filters={
+        "objective": Filter("t.objective_id = {}", "bigint"),
+        "owner": Filter("t.owner_user_id = {}", "bigint"),
+        # The due time is maintained on write from the domain's cadence rule.
+        "overdue": Filter(
+            "(coalesce(t.next_check_in_due < now(), false) AND NOT t.done) = {}", "boolean"
+        ),
+    },
+    orders={"default": Order((("t.position", "integer"), ("t.id", "bigint")))},
+)
+
+CHECK_IN = Source(
+    name="check_in",
+    type_name="CheckIn",
+    from_="check_in t",
+    tenant="t.organization_id = $1",
+    columns={
+        "id": "t.id",
+        "key_result_id": "t.key_result_id",
+        "author_id": "t.author_id",
+        "value": "t.value",
+        "done": "t.done",
+        "confidence": "t.confidence::text",
+        "comment": "t.comment",
+        "measured_at": "t.measured_at",
+        "recorded_at": "t.recorded_at",
+    },
+    orders={
+        "default": Order(
+            (("t.measured_at", "timestamptz"), ("t.id", "bigint")), descending=True
+        )
+    },
+)
+
+SOURCES: dict[str, Source] = {
+    s.name: s for s in (ORGANIZATION, USER, TEAM, CYCLE, OBJECTIVE, KEY_RESULT, CHECK_IN)
+}
+SOURCE_BY_TYPE: dict[str, Source] = {s.type_name: s for s in SOURCES.values()}
+
+RELATIONS: dict[str, Relation] = {
+    # Root connections: every row of the organisation.
+    "users": Relation("user", None),
+    "teams": Relation("team", None),
+    "cycles": Relation("cycle", None),
+    "objectives": Relation("objective", None),
+    "key_results": Relation("key_result", None),
+    # Children of a parent key.
+    "user.teams": Relation(
+        "team",
+        "tm.user_id",
+        "JOIN team_member tm ON tm.organization_id = t.organization_id AND tm.team_id = t.id",
+    ),
+    "user.objectives": Relation("objective", "t.owner_user_id"),
+    "team.members": Relation(
+        "user",
+        "tm.team_id",
+        "JOIN team_member tm ON tm.organization_id = m.organization_id AND tm.user_id = t.id",
+    ),
+    "team.child_teams": Relation("team", "t.parent_team_id"),
+    "team.objectives": Relation("objective", "t.owner_team_id"),
+    "cycle.child_cycles": Relation("cycle", "t.parent_cycle_id"),
+    "cycle.objectives": Relation("objective", "t.cycle_id"),
+    "objective.key_results": Relation("key_result", "t.objective_id"),
+    "objective.parents": Relation(
+        "objective",
+        "al.child_objective_id",
+        "JOIN alignment al ON al.organization_id = t.organization_id"
+        " AND al.parent_objective_id = t.id",
+    ),
+    "objective.children": Relation(
+        "objective",
+        "al.parent_objective_id",
+        "JOIN alignment al ON al.organization_id = t.organization_id"
+        " AND al.child_objective_id = t.id",
+    ),
+    "objective.check_ins": Relation(
+        "check_in",
+        "cik.objective_id",
+        "JOIN key_result cik ON cik.organization_id = t.organization_id"
+        " AND cik.id = t.key_result_id",
+    ),
+    "key_result.check_ins": Relation("check_in", "t.key_result_id"),
+}

@@ -1,0 +1,91 @@
+"""How a GraphQL field gets its value: the declarations that sit beside each strawberry type.
+
+A mapping is data, not code that fetches: the planner compiles a whole selection from these
+declarations into a few SQL statements, and the standard executor's resolvers (the oracle the
+differential test compares against) interpret the very same declarations one field at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+METADATA_KEY = "okrql"
+
+
+class Row(Protocol):
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReadContext:
+    """What derived fields may depend on besides the row: the request's clock and tenant."""
+
+    organization_id: int
+    user_id: int | None
+    now: dt.datetime
+    time_zone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A leaf read straight from a column of the type's source (db/catalog.py)."""
+
+    column: str
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """A leaf computed from columns by a pure function (in practice one from domain/)."""
+
+    fn: Callable[[Row, ReadContext], Any]
+    needs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A key of a plain dict built in Python (connection parts, mutation payloads)."""
+
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToOne:
+    """An object fetched by primary key from `source`, the key held in the parent's `key` column."""
+
+    source: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class FilterArg:
+    """One field of a connection's `filter` input, bound to a filter of the relation's source."""
+
+    filter: str
+    convert: Callable[[Any], Any] = lambda value: value
+
+
+@dataclass(frozen=True, slots=True)
+class Many:
+    """A Relay connection over `relation` (db/catalog.py), paginated per parent.
+
+    `filters` maps the GraphQL filter input's field names to catalog filters; `orders` maps the
+    order enum's values to catalog orders (the first one is the default).
+    """
+
+    relation: str
+    filters: Mapping[str, FilterArg] = field(default_factory=dict)
+    orders: Mapping[str, str] = field(default_factory=dict)
+    parent_key: str = "id"  # the parent row's column the relation's link is compared with
+
+
+@dataclass(frozen=True, slots=True)
+class NodeById:
+    """`node(id:)` / `nodes(ids:)`: objects of any Node type, by global id."""
+
+    many: bool
+
+
+FieldMapping = Column | Derived | Value | ToOne | Many | NodeById

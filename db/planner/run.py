@@ -1,0 +1,292 @@
+"""Execute an operation plan: one statement per relation of the selection, level by level.
+
+Rendering a level's rows queues, per relation, the parent dicts still waiting for it with
+their keys; each queue then becomes a single statement for all of its parents. The number of
+statements is fixed by the selection, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import orjson
+from graphql import GraphQLError
+from graphql.execution.values import VariableValues, get_argument_values
+
+from db.catalog import RELATIONS, SOURCE_BY_TYPE
+from db.planner.mapping import Many, NodeById, ReadContext
+from db.planner.plan import ConnectionShape, Fetch, ObjectPlan, OperationPlan
+from db.planner.sql import ROW_KEY_PREFIX, by_key_sql, connection_sql, order_of
+
+Entries = list[tuple[dict[str, Any], Any]]
+
+
+class Connection(Protocol):
+    async def fetch(self, query: str, *args: Any) -> list[Any]: ...
+
+
+class Limits(Protocol):
+    max_page_size: int
+
+
+def bad_input(message: str, path: Sequence[str]) -> GraphQLError:
+    return GraphQLError(message, path=list(path), extensions={"code": "BAD_USER_INPUT"})
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([str(v) for v in values])).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str, width: int, path: Sequence[str]) -> list[str]:
+    try:
+        values = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError):
+        raise bad_input(f"{cursor!r} is not a valid cursor.", path) from None
+    if not (
+        isinstance(values, list) and len(values) == width and all(isinstance(v, str) for v in values)
+    ):
+        raise bad_input(f"{cursor!r} is not a valid cursor for this list.", path)
+    return values
+
+
+def page_arguments(
+    mapping: Many, args: dict[str, Any], max_page_size: int, path: Sequence[str]
+) -> tuple[int, str | None, list[str], list[Any], str | None]:
+    """A connection's arguments as (first, after, filter names, filter values, order name)."""
+    first: int = args["first"]
+    if not 0 <= first <= max_page_size:
+        raise bad_input(f"`first` must be between 0 and {max_page_size}.", path)
+    filter_names: list[str] = []
+    filter_values: list[Any] = []
+    given = args.get("filter")
+    if given is not None:
+        for attribute, spec in mapping.filters.items():
+            value = given.get(attribute)
+            if value is None:
+                continue
+            try:
+                converted = spec.convert(value)
+            except GraphQLError as error:
+                raise bad_input(error.message, path) from None
+            filter_names.append(spec.filter)
+            filter_values.append(converted)
+    order_name: str | None = None
+    order = args.get("orderBy")
+    if order is not None:
+        order_name = mapping.orders[str(order["field"])]
+        if str(order.get("direction")) == "DESC":
+            order_name += "_desc"
+    return first, args.get("after"), filter_names, filter_values, order_name
+
+
+async def execute(
+    plan: OperationPlan,
+    conn: Connection,
+    ctx: ReadContext,
+    variables: VariableValues,
+    root_row: dict[str, Any],
+    limits: Limits,
+) -> dict[str, Any]:
+    """Render the plan's root from `root_row`, then fetch and fill every relation."""
+    runner = _Runner(conn, ctx, variables, limits)
+    queues: list[Entries] = [[] for _ in plan.root.fetches]
+    data = plan.root.render(root_row, ctx, queues)
+    work = deque(zip(plan.root.fetches, queues, strict=True))
+    while work:
+        fetch, entries = work.popleft()
+        if entries:
+            work.extend(await runner.run(fetch, entries))
+    return data
+
+
+class _Runner:
+    def __init__(
+        self, conn: Connection, ctx: ReadContext, variables: VariableValues, limits: Limits
+    ) -> None:
+        self.conn = conn
+        self.ctx = ctx
+        self.variables = variables
+        self.limits = limits
+        self.statements = 0
+
+    async def _fetch(self, sql: str, *args: Any) -> list[Any]:
+        self.statements += 1
+        return await self.conn.fetch(sql, self.ctx.organization_id, *args)
+
+    def _render_all(
+        self, plan: ObjectPlan, rows: Sequence[Any]
+    ) -> tuple[list[dict[str, Any]], list[tuple[Fetch, Entries]]]:
+        queues: list[Entries] = [[] for _ in plan.fetches]
+        render, ctx = plan.render, self.ctx
+        rendered = [render(row, ctx, queues) for row in rows]
+        return rendered, list(zip(plan.fetches, queues, strict=True))
+
+    async def run(self, fetch: Fetch, entries: Entries) -> list[tuple[Fetch, Entries]]:
+        if fetch.kind == "one":
+            return await self._run_one(fetch, entries)
+        if fetch.kind == "many":
+            return await self._run_many(fetch, entries)
+        return await self._run_node(fetch, entries)
+
+    async def _run_one(self, fetch: Fetch, entries: Entries) -> list[tuple[Fetch, Entries]]:
+        plan = fetch.plan
+        assert plan is not None and plan.source is not None
+        keys = list({k for _, k in entries if k is not None})
+        rows = await self._fetch(by_key_sql(plan.source.name, plan.columns), keys) if keys else []
+        rendered, next_work = self._render_all(plan, rows)
+        # Parents that share a row share its dict: it is only read from here on.
+        by_id = {row["id"]: d for row, d in zip(rows, rendered, strict=True)}
+        key = fetch.key
+        for parent, k in entries:
+            parent[key] = by_id.get(k)
+        return next_work
+
+    async def _run_node(self, fetch: Fetch, entries: Entries) -> list[tuple[Fetch, Entries]]:
+        from schema.ids import decode_id
+
+        mapping = fetch.mapping
+        assert isinstance(mapping, NodeById)
+        args = get_argument_values(fetch.field_def, fetch.field_node, self.variables)
+        raw_ids: list[Any] = args["ids"] if mapping.many else [args["id"]]
+        if len(raw_ids) > self.limits.max_page_size:
+            raise bad_input(
+                f"At most {self.limits.max_page_size} ids can be fetched at once.", fetch.path
+            )
+        decoded = [decode_id(raw) for raw in raw_ids]
+        by_type: dict[str, list[int]] = {}
+        for type_name, pk in decoded:
+            by_type.setdefault(type_name, []).append(pk)
+        found: dict[tuple[str, int], dict[str, Any]] = {}
+        next_work: list[tuple[Fetch, Entries]] = []
+        for type_name, pks in by_type.items():
+            plan = fetch.plans_by_type[type_name]
+            source = SOURCE_BY_TYPE[type_name]
+            rows = await self._fetch(by_key_sql(source.name, plan.columns), pks)
+            rendered, work = self._render_all(plan, rows)
+            next_work.extend(work)
+            for row, d in zip(rows, rendered, strict=True):
+                found[(type_name, row["id"])] = d
+        results = [found.get(key) for key in decoded]
+        for parent, _ in entries:
+            parent[fetch.key] = results if mapping.many else results[0]
+        return next_work
+
+    async def _run_many(self, fetch: Fetch, entries: Entries) -> list[tuple[Fetch, Entries]]:
+        mapping = fetch.mapping
+        shape = fetch.shape
+        assert isinstance(mapping, Many) and shape is not None
+        args = get_argument_values(fetch.field_def, fetch.field_node, self.variables)
+        first, after, filter_names, filter_values, order_name = page_arguments(
+            mapping, args, self.limits.max_page_size, fetch.path
+        )
+        relation = RELATIONS[mapping.relation]
+        order = order_of(relation, order_name)
+        cursor_values = decode_cursor(after, len(order.keys), fetch.path) if after else []
+        keys = list(dict.fromkeys(k for _, k in entries if k is not None))
+        sql = connection_sql(
+            mapping.relation,
+            shape.columns,
+            tuple(filter_names),
+            order_name,
+            bool(after),
+            shape.with_total,
+        )
+        rows = await self._fetch(sql, keys, first + 1, *filter_values, *cursor_values)
+        groups: dict[int, list[Any]] = {}
+        totals: dict[int, int] = {}
+        last_key = f"{ROW_KEY_PREFIX}{len(order.keys) - 1}"
+        for row in rows:
+            idx = row["__idx"]
+            if shape.with_total:
+                totals[idx] = row["__total"]
+                if row[last_key] is None:  # a parent without rows, kept for its count
+                    continue
+            groups.setdefault(idx, []).append(row)
+        cursor_of = _cursor_maker(len(order.keys))
+        position = {k: i + 1 for i, k in enumerate(keys)}
+        # Each node plan's own relations, queued across every parent's page.
+        work = {id(p): [(f, []) for f in p.fetches] for p in shape.node_plans}
+        queues = {pid: [entries for _, entries in pairs] for pid, pairs in work.items()}
+        key = fetch.key
+        for parent, k in entries:
+            idx = position.get(k, 0)
+            page = groups.get(idx, [])
+            has_next = len(page) > first
+            if has_next:
+                page = page[:first]
+            parent[key] = self._render_connection(
+                shape, page, has_next, after is not None, totals.get(idx, 0), cursor_of, queues
+            )
+        return [pair for pairs in work.values() for pair in pairs]
+
+    def _render_connection(
+        self,
+        shape: ConnectionShape,
+        page: list[Any],
+        has_next: bool,
+        has_previous: bool,
+        total: int,
+        cursor_of: Callable[[Any], str],
+        queues: dict[int, list[Entries]],
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, part, detail in shape.parts:
+            if part == "nodes":
+                out[key] = self._render_nodes(detail, page, queues)
+            elif part == "edges":
+                out[key] = self._render_edges(detail, page, cursor_of, queues)
+            elif part == "totalCount":
+                out[key] = total
+            elif part == "pageInfo":
+                info: dict[str, Any] = {}
+                for info_key, name in detail:
+                    if name == "hasNextPage":
+                        info[info_key] = has_next
+                    elif name == "hasPreviousPage":
+                        info[info_key] = has_previous
+                    elif name == "startCursor":
+                        info[info_key] = cursor_of(page[0]) if page else None
+                    elif name == "endCursor":
+                        info[info_key] = cursor_of(page[-1]) if page else None
+                    else:  # __typename
+                        info[info_key] = "PageInfo"
+                out[key] = info
+            else:  # const
+                out[key] = detail
+        return out
+
+    def _render_nodes(
+        self, plan: ObjectPlan, page: list[Any], queues: dict[int, list[Entries]]
+    ) -> list[dict[str, Any]]:
+        plan_queues = queues[id(plan)]
+        render, ctx = plan.render, self.ctx
+        return [render(row, ctx, plan_queues) for row in page]
+
+    def _render_edges(
+        self,
+        parts: list[tuple[str, str, Any]],
+        page: list[Any],
+        cursor_of: Callable[[Any], str],
+        queues: dict[int, list[Entries]],
+    ) -> list[dict[str, Any]]:
+        edges: list[dict[str, Any]] = []
+        for row in page:
+            edge: dict[str, Any] = {}
+            for key, part, detail in parts:
+                if part == "node":
+                    edge[key] = detail.render(row, self.ctx, queues[id(detail)])
+                elif part == "cursor":
+                    edge[key] = cursor_of(row)
+                else:  # const
+                    edge[key] = detail
+            edges.append(edge)
+        return edges
+
+
+def _cursor_maker(width: int) -> Callable[[Any], str]:
+    names = [f"{ROW_KEY_PREFIX}{i}" for i in range(width)]
+    return lambda row: encode_cursor([row[n] for n in names])

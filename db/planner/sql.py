@@ -1,0 +1,97 @@
+"""The statements of the read path, composed from catalog fragments (db/catalog.py).
+
+Two shapes serve every relation, each one statement for all parents of a level:
+
+- by key: the rows of a source whose id is in an array (to-one relations, `node`, `nodes`);
+- connection: per parent key, a keyset-paginated, filtered, ordered page (a LATERAL subquery
+  per parent, so each parent gets its own LIMIT), optionally with the parent's total count.
+
+Root connections are connections of a single dummy parent, so one shape covers both. Parameter
+numbering is fixed: $1 organisation, $2 keys, then the limit, filters and cursor values.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+
+from db.catalog import RELATIONS, SOURCES, Order, Relation, Source
+
+ROW_KEY_PREFIX = "__k"
+
+
+def _select_list(source: Source, columns: Iterable[str]) -> str:
+    return ", ".join(f'{source.columns[c]} AS "{c}"' for c in columns)
+
+
+def _joins(source: Source, columns: Iterable[str]) -> str:
+    needed = {source.column_joins[c] for c in columns if c in source.column_joins}
+    return "".join(f" {source.joins[j]}" for j in source.joins if j in needed)
+
+
+@functools.cache
+def by_key_sql(source_name: str, columns: tuple[str, ...]) -> str:
+    source = SOURCES[source_name]
+    return (
+        f"SELECT {_select_list(source, columns)} FROM {source.from_}{_joins(source, columns)}"
+        f" WHERE {source.tenant} AND t.id = ANY($2::bigint[])"
+    )
+
+
+def order_of(relation: Relation, order_name: str | None) -> Order:
+    source = SOURCES[relation.source]
+    return source.orders[order_name or relation.default_order]
+
+
+@functools.cache
+def connection_sql(
+    relation_name: str,
+    columns: tuple[str, ...],
+    filters: tuple[str, ...],
+    order_name: str | None,
+    has_after: bool,
+    with_total: bool,
+) -> str:
+    """One page per parent key. Parameters: $1 org, $2 parent keys, $3 limit, then one per
+    filter in `filters` order, then one per order key when `has_after`."""
+    relation = RELATIONS[relation_name]
+    source = SOURCES[relation.source]
+    order = order_of(relation, order_name)
+    predicates = [source.tenant]
+    if relation.link is not None:
+        predicates.append(f"{relation.link} = p.key")
+    param = 4
+    for name in filters:
+        f = source.filters[name]
+        predicates.append(f.sql.format(f"${param}::{f.sql_type}"))
+        param += 1
+    base_from = f"{source.from_} {relation.through}".rstrip()
+    count_where = " AND ".join(predicates)
+
+    keys = [expr for expr, _ in order.keys]
+    if has_after:
+        # Keyset pagination: rows strictly after the cursor in the sort order. Every order's
+        # keys share one direction, so a row comparison expresses it and can use the index.
+        cursor_params = ", ".join(
+            f"(${param + i}::text)::{sql_type}" for i, (_, sql_type) in enumerate(order.keys)
+        )
+        op = "<" if order.descending else ">"
+        predicates.append(f"({', '.join(keys)}) {op} ({cursor_params})")
+    direction = " DESC" if order.descending else ""
+    order_by = ", ".join(f"{k}{direction}" for k in keys)
+    key_columns = ", ".join(f'{k} AS "{ROW_KEY_PREFIX}{i}"' for i, k in enumerate(keys))
+
+    page = (
+        f"SELECT {_select_list(source, columns)}, {key_columns}"
+        f" FROM {base_from}{_joins(source, columns)}"
+        f" WHERE {' AND '.join(predicates)} ORDER BY {order_by} LIMIT $3"
+    )
+    parents = "unnest($2::bigint[]) WITH ORDINALITY AS p(key, idx)"
+    if not with_total:
+        return f'SELECT p.idx AS "__idx", s.* FROM {parents} CROSS JOIN LATERAL ({page}) s'
+    # A parent without rows still needs its count: LEFT JOIN keeps it as one all-NULL row.
+    return (
+        f'SELECT p.idx AS "__idx", n.total AS "__total", s.* FROM {parents}'
+        f" CROSS JOIN LATERAL (SELECT count(*) AS total FROM {base_from} WHERE {count_where}) n"
+        f" LEFT JOIN LATERAL ({page}) s ON true"
+    )

@@ -1,0 +1,35 @@
+"""Check-ins: the append-only progress history of a key result."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from domain.check_ins import Confidence as DomainConfidence
+from schema.fields import column, node_id, to_one
+from schema.node import Node
+from schema.scalars import DateTime, Decimal
+from schema.users.types import User
+
+if TYPE_CHECKING:
+    from schema.key_results.types import KeyResult
+
+Confidence = strawberry.enum(
+    DomainConfidence, description="How the reporter judges the key result's chances."
+)
+
+
+@strawberry.type(description="A reported value of a key result at a point in time.")
+class CheckIn(Node):
+    id: strawberry.ID = node_id("CheckIn")
+    key_result: Annotated[KeyResult, strawberry.lazy("schema.key_results.types")] = to_one(
+        "key_result", "key_result_id", "The key result this value belongs to."
+    )
+    author: User | None = to_one("user", "author_id", "Who reported the value.")
+    value: Decimal | None = column("value", "The measured value (NUMERIC and THRESHOLD).")  # type: ignore[valid-type]
+    done: bool | None = column("done", "Whether the milestone is done (MILESTONE).")
+    confidence: Confidence = column("confidence", "The reporter's confidence.")  # type: ignore[valid-type]
+    comment: str | None = column("comment", "Context for the value.")
+    measured_at: DateTime = column("measured_at", "When the value was true (may be back-dated).")  # type: ignore[valid-type]
+    recorded_at: DateTime = column("recorded_at", "When the check-in was recorded.")  # type: ignore[valid-type]

@@ -1,0 +1,193 @@
+"""Key results: how an objective's progress is measured."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from db.planner.mapping import FilterArg, Many, ReadContext, Row
+from domain.check_ins import CheckInCadence as DomainCheckInCadence
+from domain.check_ins import is_overdue, next_check_in_due
+from domain.cycles import expected_progress
+from domain.key_results import KeyResultDirection as DomainKeyResultDirection
+from domain.key_results import KeyResultKind as DomainKeyResultKind
+from domain.key_results import KeyResultType as DomainKeyResultType
+from domain.key_results import KeyResultUnit as DomainKeyResultUnit
+from domain.key_results import ThresholdDirection as DomainThresholdDirection
+from domain.key_results import direction, progress, score
+from domain.objectives import pace_status
+from schema import oracle
+from schema.connections import Connection
+from schema.fields import column, derived, mapped, node_id, to_one
+from schema.ids import decode_id_of
+from schema.node import Node
+from schema.objectives.types import Objective, PaceStatus
+from schema.scalars import DateTime, Decimal
+from schema.users.types import User
+
+if TYPE_CHECKING:
+    from schema.check_ins.types import CheckIn
+
+KeyResultKind = strawberry.enum(
+    DomainKeyResultKind,
+    description="NUMERIC: from a start value to a target (a target below the start is a"
+    " decrease). THRESHOLD: keep a value at or above / at or below a bound. MILESTONE: done or"
+    " not.",
+)
+KeyResultType = strawberry.enum(
+    DomainKeyResultType,
+    description="RESULT: an outcome. ACTIVITY: work that drives one. Both count toward progress.",
+)
+KeyResultUnit = strawberry.enum(DomainKeyResultUnit, description="The unit of a key result.")
+ThresholdDirection = strawberry.enum(
+    DomainThresholdDirection, description="Which side of its bound a THRESHOLD value must stay."
+)
+KeyResultDirection = strawberry.enum(
+    DomainKeyResultDirection, description="Whether a NUMERIC key result aims up or down."
+)
+CheckInCadence = strawberry.enum(
+    DomainCheckInCadence, description="How often the key result's owner reports a value."
+)
+
+
+def _number(value: str | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _progress(row: Row, ctx: ReadContext) -> float:
+    return progress(
+        row["kind"],
+        _number(row["start_value"]),
+        _number(row["target_value"]),
+        _number(row["current_value"]),
+        row["threshold_direction"],
+        row["done"],
+    )
+
+
+def _score(row: Row, ctx: ReadContext) -> float:
+    return score(_progress(row, ctx))
+
+
+def _direction(row: Row, ctx: ReadContext) -> str | None:
+    return direction(_number(row["start_value"]), _number(row["target_value"]))
+
+
+def _pace(row: Row, ctx: ReadContext) -> str | None:
+    expected = expected_progress(
+        row["cycle_starts_on"], row["cycle_ends_on"], ctx.now, ctx.time_zone
+    )
+    return pace_status(_score(row, ctx), expected, row["latest_confidence"])
+
+
+def _next_due(row: Row, ctx: ReadContext) -> object:
+    return next_check_in_due(row["cadence"], row["last_measured_at"], row["created_at"])
+
+
+def _overdue(row: Row, ctx: ReadContext) -> bool:
+    return not row["done"] and is_overdue(_next_due(row, ctx), ctx.now)  # type: ignore[arg-type]
+
+
+_SCORE_NEEDS = ("kind", "start_value", "target_value", "current_value", "threshold_direction", "done")
+_DUE_NEEDS = ("cadence", "last_measured_at", "created_at")
+
+
+@strawberry.type(description="A measurable result that shows an objective's progress.")
+class KeyResult(Node):
+    id: strawberry.ID = node_id("KeyResult")
+    objective: Objective = to_one("objective", "objective_id", "The objective it measures.")
+    title: str = column("title", "What is measured.")
+    description: str | None = column("description", "More about the key result.")
+    kind: KeyResultKind = column("kind", "How progress is measured.")  # type: ignore[valid-type]
+    type: KeyResultType = column("result_type", "Whether it is an outcome or an activity.")  # type: ignore[valid-type]
+    unit: KeyResultUnit = column("unit", "The unit of its values.")  # type: ignore[valid-type]
+    currency: str | None = column("currency", "ISO 4217 code when the unit is CURRENCY.")
+    unit_label: str | None = column("unit_label", "The label when the unit is CUSTOM.")
+    start_value: Decimal | None = column("start_value", "Where a NUMERIC key result starts.")  # type: ignore[valid-type]
+    target_value: Decimal | None = column(  # type: ignore[valid-type]
+        "target_value", "The target (NUMERIC) or the bound (THRESHOLD)."
+    )
+    threshold_direction: ThresholdDirection | None = column(  # type: ignore[valid-type]
+        "threshold_direction", "For THRESHOLD: at least or at most the bound."
+    )
+    direction: KeyResultDirection | None = derived(  # type: ignore[valid-type]
+        _direction,
+        ("start_value", "target_value"),
+        "For NUMERIC: INCREASE or DECREASE (target below start).",
+    )
+    current_value: Decimal | None = column(  # type: ignore[valid-type]
+        "current_value",
+        "The value of the latest check-in by measured time; null before the first check-in.",
+    )
+    done: bool = column("done", "For MILESTONE: whether it is done (latest check-in).")
+    weight: Decimal = column("weight", "Its weight in the objective's progress (> 0).")  # type: ignore[valid-type]
+    progress: float = derived(
+        _progress,
+        _SCORE_NEEDS,
+        "Raw progress: (current - start) / (target - start) for NUMERIC (start when no"
+        " check-in yet), 1 or 0 for THRESHOLD and MILESTONE; may leave [0, 1].",
+    )
+    score: float = derived(_score, _SCORE_NEEDS, "Progress clamped to [0, 1].")
+    pace_status: PaceStatus | None = derived(  # type: ignore[valid-type]
+        _pace,
+        (*_SCORE_NEEDS, "cycle_starts_on", "cycle_ends_on", "latest_confidence"),
+        "Score against the cycle's expected progress, overridden by the latest confidence.",
+    )
+    owner: User | None = to_one(
+        "user", "owner_user_id", "Who is responsible for reporting its values."
+    )
+    cadence: CheckInCadence = column("cadence", "How often values are reported.")  # type: ignore[valid-type]
+    data_source: str | None = column(
+        "data_source", "Where the values come from (e.g. CRM, email platform)."
+    )
+    external_id: str | None = column(
+        "external_id", "The key result's id in an integration, unique in the organisation."
+    )
+    last_check_in: Annotated[CheckIn, strawberry.lazy("schema.check_ins.types")] | None = to_one(
+        "check_in", "last_check_in_id", "The latest check-in by measured time."
+    )
+    next_check_in_due: DateTime = derived(  # type: ignore[valid-type]
+        _next_due, _DUE_NEEDS, "When the next check-in is due, from the cadence."
+    )
+    is_overdue: bool = derived(
+        _overdue,
+        ("done", *_DUE_NEEDS),
+        "Whether the next check-in is past due (never for a done milestone).",
+    )
+    version: int = column("version", "Increases with every change.")
+    created_at: DateTime = column("created_at", "When the key result was created.")  # type: ignore[valid-type]
+    updated_at: DateTime = column("updated_at", "When the key result last changed.")  # type: ignore[valid-type]
+
+    @strawberry.field(
+        description="The check-in history, latest measured first.",
+        metadata=mapped(Many("key_result.check_ins")),
+    )
+    async def check_ins(
+        self, info: strawberry.Info, first: int, after: str | None = None
+    ) -> Connection[Annotated[CheckIn, strawberry.lazy("schema.check_ins.types")]]:
+        return await oracle.resolve_connection(self, info, first=first, after=after)  # type: ignore[return-value]
+
+
+@strawberry.input(description="Narrows a list of key results; all given conditions must hold.")
+class KeyResultFilter:
+    objective_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only key results of this objective."
+    )
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only key results this person reports."
+    )
+    overdue: bool | None = strawberry.field(
+        default=None, description="true: only key results whose next check-in is past due."
+    )
+
+
+KEY_RESULTS = Many(
+    "key_results",
+    filters={
+        "objectiveId": FilterArg("objective", lambda v: decode_id_of(v, "Objective")),
+        "ownerId": FilterArg("owner", lambda v: decode_id_of(v, "User")),
+        "overdue": FilterArg("overdue", bool),
+    },
+    parent_key="__root",
+)

@@ -1,0 +1,134 @@
+"""Resolvers for strawberry's standard executor, interpreting the field mappings naively.
+
+The planner serves every query; these resolvers serve introspection-mixed documents and are
+the oracle of the differential test (tests/api/test_planner_oracle.py). They fetch per field
+and per parent on purpose: simple enough to be obviously right.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+
+from db.planner import single
+from db.planner.mapping import METADATA_KEY, Column, Derived, Many, NodeById, ToOne, Value
+from graphql.execution.values import get_argument_values
+
+from db.planner.run import decode_cursor, encode_cursor, page_arguments
+from db.planner.sql import order_of
+from db.catalog import RELATIONS, SOURCE_BY_TYPE, SOURCES
+from schema.ids import decode_id
+
+if TYPE_CHECKING:
+    from api.context import RequestContext
+
+
+def _mapping(info: strawberry.Info) -> Any:
+    return info._field.metadata[METADATA_KEY]
+
+
+def _context(info: strawberry.Info) -> RequestContext:
+    context: RequestContext = info.context
+    return context
+
+
+def resolve_leaf(root: Any, info: strawberry.Info) -> Any:
+    mapping: Column | Value = _mapping(info)
+    return root[mapping.column if isinstance(mapping, Column) else mapping.key]
+
+
+def resolve_derived(root: Any, info: strawberry.Info) -> Any:
+    mapping: Derived = _mapping(info)
+    return mapping.fn(root, _context(info).read)
+
+
+async def resolve_to_one(root: Any, info: strawberry.Info) -> Any:
+    mapping: ToOne = _mapping(info)
+    key = root[mapping.key]
+    if key is None:
+        return None
+    ctx = _context(info)
+    async with ctx.db_lock:
+        rows = await single.fetch_by_ids(ctx.conn, ctx.read.organization_id, mapping.source, [key])
+    row = rows.get(key)
+    return None if row is None else _Typed(SOURCES[mapping.source].type_name, row)
+
+
+async def resolve_nodes(info: strawberry.Info, ids: list[strawberry.ID]) -> list[Any]:
+    ctx = _context(info)
+    results = []
+    for raw in ids:
+        type_name, pk = decode_id(raw)
+        async with ctx.db_lock:
+            rows = await single.fetch_by_ids(
+                ctx.conn, ctx.read.organization_id, SOURCE_BY_TYPE[type_name].name, [pk]
+            )
+        row = rows.get(pk)
+        results.append(None if row is None else _Typed(type_name, row))
+    return results
+
+
+class _Typed:
+    """A row that knows its GraphQL type, for Node's type resolution."""
+
+    __slots__ = ("row", "type_name")
+
+    def __init__(self, type_name: str, row: Any) -> None:
+        self.type_name = type_name
+        self.row = row
+
+    def __getitem__(self, key: str) -> Any:
+        return self.row[key]
+
+
+def resolve_node_type(obj: Any) -> str | None:
+    return obj.type_name if isinstance(obj, _Typed) else None
+
+
+async def resolve_connection(root: Any, info: strawberry.Info, **args: Any) -> dict[str, Any]:
+    mapping: Many = _mapping(info)
+    ctx = _context(info)
+    path = [str(k) for k in info.path.as_list()]
+    # The raw GraphQL arguments (names and values as the planner sees them), not strawberry's
+    # converted keyword arguments, so both paths read filters identically.
+    raw = info._raw_info
+    raw_args = get_argument_values(
+        raw.parent_type.fields[raw.field_name], raw.field_nodes[0], raw.variable_values
+    )
+    first, after, filter_names, filter_values, order_name = page_arguments(
+        mapping, raw_args, ctx.settings.max_page_size, path
+    )
+    width = len(order_of(RELATIONS[mapping.relation], order_name).keys)
+    cursor_values = decode_cursor(after, width, path) if after else []
+    async with ctx.db_lock:
+        rows, total, keys = await single.fetch_page(
+            ctx.conn,
+            ctx.read.organization_id,
+            mapping.relation,
+            root[mapping.parent_key],
+            first,
+            cursor_values,
+            filter_names,
+            filter_values,
+            order_name,
+        )
+    has_next = len(rows) > first
+    rows, keys = rows[:first], keys[:first]
+    cursors = [encode_cursor(k) for k in keys]
+    type_name = SOURCES[RELATIONS[mapping.relation].source].type_name
+    rows = [_Typed(type_name, r) for r in rows]
+    return {
+        "totalCount": total,
+        "pageInfo": {
+            "hasNextPage": has_next,
+            "hasPreviousPage": after is not None,
+            "startCursor": cursors[0] if cursors else None,
+            "endCursor": cursors[-1] if cursors else None,
+        },
+        "edges": [{"cursor": c, "node": r} for c, r in zip(cursors, rows, strict=True)],
+        "nodes": rows,
+    }
+
+
+__all__ = ["NodeById", "resolve_connection", "resolve_nodes"]

@@ -1,0 +1,111 @@
+"""The root Query type."""
+
+from __future__ import annotations
+
+import strawberry
+
+from db.planner.mapping import Many, NodeById, ToOne
+from schema import oracle
+from schema.check_ins.types import CheckIn
+from schema.connections import Connection
+from schema.cycles.types import Cycle
+from schema.fields import mapped
+from schema.key_results.types import KEY_RESULTS, KeyResult, KeyResultFilter
+from schema.node import Node
+from schema.objectives.types import OBJECTIVES, Objective, ObjectiveFilter, ObjectiveOrder
+from schema.organizations.types import Organization
+from schema.teams.types import Team
+from schema.users.types import User
+
+# The root row the planner renders the Query type from (see api/graphql_http.py).
+VIEWER_KEY = "__viewer_id"
+ORGANIZATION_KEY = "__organization_id"
+ROOT_KEY = "__root"
+
+_TYPES = (CheckIn, Cycle, KeyResult, Objective, Organization, Team, User)
+
+
+@strawberry.type(description="Reading OKR data of the request's organisation.")
+class Query:
+    @strawberry.field(
+        description="The person making the request; null for an API key.",
+        metadata=mapped(ToOne("user", VIEWER_KEY)),
+    )
+    async def viewer(self, info: strawberry.Info) -> User | None:
+        return await oracle.resolve_to_one(self, info)  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="The organisation the request acts in.",
+        metadata=mapped(ToOne("organization", ORGANIZATION_KEY)),
+    )
+    async def organization(self, info: strawberry.Info) -> Organization:
+        return await oracle.resolve_to_one(self, info)  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Any object by its global id; null when there is none (or not visible).",
+        metadata=mapped(NodeById(many=False)),
+    )
+    async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
+        return (await oracle.resolve_nodes(info, [id]))[0]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Objects by global ids, in the order given; null where there is none.",
+        metadata=mapped(NodeById(many=True)),
+    )
+    async def nodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        return await oracle.resolve_nodes(info, ids)
+
+    @strawberry.field(
+        description="The organisation's cycles, by start date.", metadata=mapped(Many("cycles", parent_key=ROOT_KEY))
+    )
+    async def cycles(
+        self, info: strawberry.Info, first: int, after: str | None = None
+    ) -> Connection[Cycle]:
+        return await oracle.resolve_connection(self, info, first=first, after=after)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="The organisation's teams, by name.", metadata=mapped(Many("teams", parent_key=ROOT_KEY))
+    )
+    async def teams(
+        self, info: strawberry.Info, first: int, after: str | None = None
+    ) -> Connection[Team]:
+        return await oracle.resolve_connection(self, info, first=first, after=after)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="The organisation's members, by name.", metadata=mapped(Many("users", parent_key=ROOT_KEY))
+    )
+    async def users(
+        self, info: strawberry.Info, first: int, after: str | None = None
+    ) -> Connection[User]:
+        return await oracle.resolve_connection(self, info, first=first, after=after)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Objectives, filtered and sorted (oldest first by default).",
+        metadata=mapped(OBJECTIVES),
+    )
+    async def objectives(
+        self,
+        info: strawberry.Info,
+        first: int,
+        after: str | None = None,
+        filter: ObjectiveFilter | None = None,
+        order_by: ObjectiveOrder | None = None,
+    ) -> Connection[Objective]:
+        return await oracle.resolve_connection(  # type: ignore[return-value]
+            self, info, first=first, after=after, filter=filter, order_by=order_by
+        )
+
+    @strawberry.field(
+        description="Key results, filtered (e.g. to those overdue for a check-in).",
+        metadata=mapped(KEY_RESULTS),
+    )
+    async def key_results(
+        self,
+        info: strawberry.Info,
+        first: int,
+        after: str | None = None,
+        filter: KeyResultFilter | None = None,
+    ) -> Connection[KeyResult]:
+        return await oracle.resolve_connection(  # type: ignore[return-value]
+            self, info, first=first, after=after, filter=filter
+        )

@@ -1,0 +1,60 @@
+"""Custom scalars. Their wire form is produced by `serialize`, which the planner calls too."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as PyDecimal
+from decimal import InvalidOperation
+from typing import NewType
+
+import strawberry
+
+
+def serialize_datetime(value: dt.datetime) -> str:
+    return value.isoformat()
+
+
+def serialize_date(value: dt.date) -> str:
+    return value.isoformat()
+
+
+def serialize_decimal(value: object) -> str:
+    # numeric arrives from PostgreSQL as its exact text already (see db/pool.py)
+    return value if isinstance(value, str) else str(value)
+
+
+def parse_decimal(value: object) -> PyDecimal:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError("Decimal must be a string or a number")
+    try:
+        parsed = PyDecimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a decimal number") from None
+    if not parsed.is_finite():
+        raise ValueError(f"{value!r} is not a finite decimal number")
+    return parsed
+
+
+DateTime = strawberry.scalar(
+    NewType("DateTime", dt.datetime),
+    description="An instant as an ISO 8601 string with a UTC offset.",
+    serialize=serialize_datetime,
+    parse_value=lambda v: dt.datetime.fromisoformat(v),
+)
+
+Date = strawberry.scalar(
+    NewType("Date", dt.date),
+    description="A calendar date as an ISO 8601 string (YYYY-MM-DD).",
+    serialize=serialize_date,
+    parse_value=lambda v: dt.date.fromisoformat(v),
+)
+
+Decimal = strawberry.scalar(
+    NewType("Decimal", PyDecimal),
+    description=(
+        "An exact decimal number, as a JSON string (e.g. \"1235.50\") so no precision is lost. "
+        "Inputs accept a string or a number."
+    ),
+    serialize=serialize_decimal,
+    parse_value=parse_decimal,
+)

@@ -1,0 +1,55 @@
+"""Teams (departments and their sub-teams)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from db.planner.mapping import Many
+from schema import oracle
+from schema.connections import Connection
+from schema.fields import column, mapped, node_id, to_one
+from schema.node import Node
+from schema.scalars import DateTime
+
+if TYPE_CHECKING:
+    from schema.objectives.types import Objective
+    from schema.users.types import User
+
+
+@strawberry.type(description="A team or department of the organisation.")
+class Team(Node):
+    id: strawberry.ID = node_id("Team")
+    name: str = column("name", "The team's name, unique in the organisation.")
+    description: str | None = column("description", "What the team does.")
+    parent_team: Team | None = to_one(
+        "team", "parent_team_id", "The team this one is part of, if any."
+    )
+    created_at: DateTime = column("created_at", "When the team was created.")  # type: ignore[valid-type]
+
+    @strawberry.field(
+        description="The team's members, by name.", metadata=mapped(Many("team.members"))
+    )
+    async def members(
+        self, info: strawberry.Info, first: int, after: str | None = None
+    ) -> Connection[Annotated[User, strawberry.lazy("schema.users.types")]]:
+        return await oracle.resolve_connection(self, info, first=first, after=after)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Teams that are part of this one, by name.",
+        metadata=mapped(Many("team.child_teams")),
+    )
+    async def child_teams(
+        self, info: strawberry.Info, first: int, after: str | None = None
+    ) -> Connection[Team]:
+        return await oracle.resolve_connection(self, info, first=first, after=after)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Objectives the team owns, oldest first.",
+        metadata=mapped(Many("team.objectives")),
+    )
+    async def objectives(
+        self, info: strawberry.Info, first: int, after: str | None = None
+    ) -> Connection[Annotated[Objective, strawberry.lazy("schema.objectives.types")]]:
+        return await oracle.resolve_connection(self, info, first=first, after=after)  # type: ignore[return-value]
