@@ -68,7 +68,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from alembic import command
-
     from api.migrations import alembic_config, downgrade, upgrade
 
     url = _database_url()

@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse, Response
 
 from api import graphiql
 from api.context import RequestContext
-from api.executor import RequestError, execute, prepare, select_operation
+from api.executor import RequestError, execute, execute_standard, prepare, select_operation
 from api.identity import IdentityError, resolve_identity
 from api.request_log import request_id_var
 from api.settings import Settings
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 MAX_BODY_BYTES = 1_000_000
+EXECUTOR_HEADER = "x-okrql-executor"
 
 
 def _media_type(request: Request) -> str | None:
@@ -59,7 +60,9 @@ def _request_error(errors: list[GraphQLError], media_type: str, status: int = 40
     return _response(body, media_type, status if media_type == GRAPHQL_RESPONSE else 200)
 
 
-def _error(message: str, code: str, status: int, media_type: str = JSON, **headers: str) -> Response:
+def _error(
+    message: str, code: str, status: int, media_type: str = JSON, **headers: str
+) -> Response:
     response = _response(
         {"errors": [{"message": message, "extensions": {"code": code}}]}, media_type, status
     )
@@ -78,9 +81,7 @@ async def _read_params(request: Request) -> dict[str, Any] | Response:
         return params
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type != JSON:
-        return _error(
-            "Send GraphQL requests as application/json.", "UNSUPPORTED_MEDIA_TYPE", 415
-        )
+        return _error("Send GraphQL requests as application/json.", "UNSUPPORTED_MEDIA_TYPE", 415)
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         return _error("The request body is too large.", "REQUEST_TOO_LARGE", 413)
@@ -142,7 +143,11 @@ async def graphql_endpoint(request: Request) -> Response:
                 request_id=request_id_var.get(),
                 conn=conn,
             )
-            body = await execute(ctx, query, operation_name, variables)
+            if not settings.is_production and request.headers.get(EXECUTOR_HEADER) == "standard":
+                # Development only: strawberry's field-by-field executor, the planner's oracle.
+                body = await execute_standard(ctx, query, operation_name, variables)
+            else:
+                body = await execute(ctx, query, operation_name, variables)
     except RequestError as error:
         return _request_error(error.errors, media_type)
     except Exception:

@@ -33,7 +33,11 @@ class JsonFormatter(logging.Formatter):
             "request_id": getattr(record, "request_id", "-"),
         }
         entry.update(
-            {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRS and k != "request_id"}
+            {
+                k: v
+                for k, v in vars(record).items()
+                if k not in _STANDARD_ATTRS and k != "request_id"
+            }
         )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
@@ -74,7 +78,10 @@ class RequestIdMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         try:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from alembic import op
 from sqlalchemy.util import await_only
+
+from alembic import op
 
 
 def execute_script(sql: str) -> None:
@@ -14,4 +15,5 @@ def execute_script(sql: str) -> None:
     whole script in one round trip, inside the migration's transaction.
     """
     driver_connection = op.get_bind().connection.driver_connection
+    assert driver_connection is not None
     await_only(driver_connection.execute(sql))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 
 from schema.check_ins.types import CheckIn
 from schema.cycles.types import Cycle
@@ -10,10 +11,12 @@ from schema.key_results.types import KeyResult
 from schema.objectives.types import Objective
 from schema.organizations.types import Organization
 from schema.query import Query
+from schema.scalars import SCALAR_MAP
 from schema.teams.types import Team
 from schema.users.types import User
 
 schema = strawberry.Schema(
     query=Query,
     types=[CheckIn, Cycle, KeyResult, Objective, Organization, Team, User],
+    config=StrawberryConfig(scalar_map=SCALAR_MAP),
 )

@@ -15,9 +15,7 @@ NODE_TYPES = frozenset(
 class MalformedIdError(GraphQLError):
     def __init__(self, value: object, expected: str | None = None) -> None:
         what = f"{expected} id" if expected else "id"
-        super().__init__(
-            f"{value!r} is not a valid {what}.", extensions={"code": "BAD_USER_INPUT"}
-        )
+        super().__init__(f"{value!r} is not a valid {what}.", extensions={"code": "BAD_USER_INPUT"})
 
 
 def encode_id(type_name: str, pk: int) -> str:

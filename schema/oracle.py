@@ -10,14 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import strawberry
-
-from db.planner import single
-from db.planner.mapping import METADATA_KEY, Column, Derived, Many, NodeById, ToOne, Value
 from graphql.execution.values import get_argument_values
 
+from db.catalog import RELATIONS, SOURCE_BY_TYPE, SOURCES
+from db.planner import single
+from db.planner.mapping import METADATA_KEY, Column, Derived, Many, NodeById, ToOne, Value
 from db.planner.run import decode_cursor, encode_cursor, page_arguments
 from db.planner.sql import order_of
-from db.catalog import RELATIONS, SOURCE_BY_TYPE, SOURCES
 from schema.ids import decode_id
 
 if TYPE_CHECKING:

@@ -56,7 +56,8 @@ class Query:
         return await oracle.resolve_nodes(info, ids)
 
     @strawberry.field(
-        description="The organisation's cycles, by start date.", metadata=mapped(Many("cycles", parent_key=ROOT_KEY))
+        description="The organisation's cycles, by start date.",
+        metadata=mapped(Many("cycles", parent_key=ROOT_KEY)),
     )
     async def cycles(
         self, info: strawberry.Info, first: int, after: str | None = None
@@ -64,7 +65,8 @@ class Query:
         return await oracle.resolve_connection(self, info, first=first, after=after)  # type: ignore[return-value]
 
     @strawberry.field(
-        description="The organisation's teams, by name.", metadata=mapped(Many("teams", parent_key=ROOT_KEY))
+        description="The organisation's teams, by name.",
+        metadata=mapped(Many("teams", parent_key=ROOT_KEY)),
     )
     async def teams(
         self, info: strawberry.Info, first: int, after: str | None = None
@@ -72,7 +74,8 @@ class Query:
         return await oracle.resolve_connection(self, info, first=first, after=after)  # type: ignore[return-value]
 
     @strawberry.field(
-        description="The organisation's members, by name.", metadata=mapped(Many("users", parent_key=ROOT_KEY))
+        description="The organisation's members, by name.",
+        metadata=mapped(Many("users", parent_key=ROOT_KEY)),
     )
     async def users(
         self, info: strawberry.Info, first: int, after: str | None = None

@@ -8,6 +8,7 @@ from decimal import InvalidOperation
 from typing import NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 
 def serialize_datetime(value: dt.datetime) -> str:
@@ -35,26 +36,31 @@ def parse_decimal(value: object) -> PyDecimal:
     return parsed
 
 
-DateTime = strawberry.scalar(
-    NewType("DateTime", dt.datetime),
-    description="An instant as an ISO 8601 string with a UTC offset.",
-    serialize=serialize_datetime,
-    parse_value=lambda v: dt.datetime.fromisoformat(v),
-)
+# Annotate fields with these types; SCALAR_MAP (passed to the schema) says how they travel.
+DateTime = NewType("DateTime", dt.datetime)
+Date = NewType("Date", dt.date)
+Decimal = NewType("Decimal", PyDecimal)
 
-Date = strawberry.scalar(
-    NewType("Date", dt.date),
-    description="A calendar date as an ISO 8601 string (YYYY-MM-DD).",
-    serialize=serialize_date,
-    parse_value=lambda v: dt.date.fromisoformat(v),
-)
-
-Decimal = strawberry.scalar(
-    NewType("Decimal", PyDecimal),
-    description=(
-        "An exact decimal number, as a JSON string (e.g. \"1235.50\") so no precision is lost. "
-        "Inputs accept a string or a number."
+SCALAR_MAP: dict[object, ScalarDefinition] = {
+    DateTime: strawberry.scalar(
+        name="DateTime",
+        description="An instant as an ISO 8601 string with a UTC offset.",
+        serialize=serialize_datetime,
+        parse_value=lambda v: dt.datetime.fromisoformat(v),
     ),
-    serialize=serialize_decimal,
-    parse_value=parse_decimal,
-)
+    Date: strawberry.scalar(
+        name="Date",
+        description="A calendar date as an ISO 8601 string (YYYY-MM-DD).",
+        serialize=serialize_date,
+        parse_value=lambda v: dt.date.fromisoformat(v),
+    ),
+    Decimal: strawberry.scalar(
+        name="Decimal",
+        description=(
+            'An exact decimal number, as a JSON string (e.g. "1235.50") so no precision is'
+            " lost. Inputs accept a string or a number."
+        ),
+        serialize=serialize_decimal,
+        parse_value=parse_decimal,
+    ),
+}

@@ -132,7 +132,7 @@ class _Compiler:
             name = directive.name.value
             if name not in ("skip", "include"):
                 continue
-            value_node = directive.arguments[0].value
+            value_node = (directive.arguments or ())[0].value
             if isinstance(value_node, VariableNode):
                 value = bool(self.variables.get(value_node.name.value))
             else:
@@ -214,7 +214,7 @@ class _Compiler:
                 columns.update(dict.fromkeys(mapping.needs))
                 steps.append((key, "derived", (mapping.fn, _serializer(field_def))))
             else:
-                fetch = self.fetch(key, field_def, nodes, mapping, path + (key,))
+                fetch = self.fetch(key, field_def, nodes, mapping, (*path, key))
                 columns[fetch.parent_column] = None
                 steps.append((key, "fetch", (len(fetches), fetch.parent_column)))
                 fetches.append(fetch)
@@ -290,7 +290,7 @@ class _Compiler:
                 ]
                 parts.append((key, "pageInfo", fields))
             elif name == "nodes":
-                plan = self.object_plan(node_type, inner, source, path + (key,))
+                plan = self.object_plan(node_type, inner, source, (*path, key))
                 node_plans.append(plan)
                 parts.append((key, "nodes", plan))
             elif name == "edges":
@@ -302,7 +302,7 @@ class _Compiler:
                             node_type,
                             self._sub_selections(edge_nodes),
                             source,
-                            path + (key, edge_key),
+                            (*path, key, edge_key),
                         )
                         node_plans.append(plan)
                         edge_parts.append((edge_key, "node", plan))
@@ -313,9 +313,7 @@ class _Compiler:
                 parts.append((key, "edges", edge_parts))
             else:
                 raise PlanningError(f"unknown connection field {connection.name}.{name}")
-        columns = tuple(
-            dict.fromkeys(itertools.chain(["id"], *(p.columns for p in node_plans)))
-        )
+        columns = tuple(dict.fromkeys(itertools.chain(["id"], *(p.columns for p in node_plans))))
         return ConnectionShape(parts, node_plans, columns, with_total)
 
 
@@ -360,7 +358,7 @@ def _generate_render(type_name: str, steps: list[tuple[str, str, Any]]) -> Rende
             "    return d",
         ]
     )
-    exec(compile(source, f"<render {type_name}>", "exec"), namespace)  # noqa: S102
+    exec(compile(source, f"<render {type_name}>", "exec"), namespace)
     render: Render = namespace["render"]
     return render
 
@@ -375,9 +373,7 @@ def compile_operation(
     if root_type is None:
         raise GraphQLError(f"The schema has no {operation.operation.value} type.")
     compiler = _Compiler(schema, fragments, variables)
-    return OperationPlan(
-        root=compiler.object_plan(root_type, [operation.selection_set], None, ())
-    )
+    return OperationPlan(root=compiler.object_plan(root_type, [operation.selection_set], None, ()))
 
 
 def leaf_type_ok(field_def: GraphQLField) -> bool:

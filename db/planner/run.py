@@ -47,7 +47,9 @@ def decode_cursor(cursor: str, width: int, path: Sequence[str]) -> list[str]:
     except (binascii.Error, ValueError):
         raise bad_input(f"{cursor!r} is not a valid cursor.", path) from None
     if not (
-        isinstance(values, list) and len(values) == width and all(isinstance(v, str) for v in values)
+        isinstance(values, list)
+        and len(values) == width
+        and all(isinstance(v, str) for v in values)
     ):
         raise bad_input(f"{cursor!r} is not a valid cursor for this list.", path)
     return values
@@ -134,7 +136,8 @@ class _Runner:
 
     async def _run_one(self, fetch: Fetch, entries: Entries) -> list[tuple[Fetch, Entries]]:
         plan = fetch.plan
-        assert plan is not None and plan.source is not None
+        assert plan is not None
+        assert plan.source is not None
         keys = list({k for _, k in entries if k is not None})
         rows = await self._fetch(by_key_sql(plan.source.name, plan.columns), keys) if keys else []
         rendered, next_work = self._render_all(plan, rows)
@@ -178,7 +181,8 @@ class _Runner:
     async def _run_many(self, fetch: Fetch, entries: Entries) -> list[tuple[Fetch, Entries]]:
         mapping = fetch.mapping
         shape = fetch.shape
-        assert isinstance(mapping, Many) and shape is not None
+        assert isinstance(mapping, Many)
+        assert shape is not None
         args = get_argument_values(fetch.field_def, fetch.field_node, self.variables)
         first, after, filter_names, filter_values, order_name = page_arguments(
             mapping, args, self.limits.max_page_size, fetch.path
@@ -209,7 +213,9 @@ class _Runner:
         cursor_of = _cursor_maker(len(order.keys))
         position = {k: i + 1 for i, k in enumerate(keys)}
         # Each node plan's own relations, queued across every parent's page.
-        work = {id(p): [(f, []) for f in p.fetches] for p in shape.node_plans}
+        work: dict[int, list[tuple[Fetch, Entries]]] = {
+            id(p): [(f, []) for f in p.fetches] for p in shape.node_plans
+        }
         queues = {pid: [entries for _, entries in pairs] for pid, pairs in work.items()}
         key = fetch.key
         for parent, k in entries:

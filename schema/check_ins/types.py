@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from domain.check_ins import Confidence as DomainConfidence
+from domain.check_ins import Confidence
 from schema.fields import column, node_id, to_one
 from schema.node import Node
 from schema.scalars import DateTime, Decimal
@@ -15,9 +15,7 @@ from schema.users.types import User
 if TYPE_CHECKING:
     from schema.key_results.types import KeyResult
 
-Confidence = strawberry.enum(
-    DomainConfidence, description="How the reporter judges the key result's chances."
-)
+strawberry.enum(Confidence, description="How the reporter judges the key result's chances.")
 
 
 @strawberry.type(description="A reported value of a key result at a point in time.")
@@ -27,9 +25,9 @@ class CheckIn(Node):
         "key_result", "key_result_id", "The key result this value belongs to."
     )
     author: User | None = to_one("user", "author_id", "Who reported the value.")
-    value: Decimal | None = column("value", "The measured value (NUMERIC and THRESHOLD).")  # type: ignore[valid-type]
+    value: Decimal | None = column("value", "The measured value (NUMERIC and THRESHOLD).")
     done: bool | None = column("done", "Whether the milestone is done (MILESTONE).")
-    confidence: Confidence = column("confidence", "The reporter's confidence.")  # type: ignore[valid-type]
+    confidence: Confidence = column("confidence", "The reporter's confidence.")
     comment: str | None = column("comment", "Context for the value.")
-    measured_at: DateTime = column("measured_at", "When the value was true (may be back-dated).")  # type: ignore[valid-type]
-    recorded_at: DateTime = column("recorded_at", "When the check-in was recorded.")  # type: ignore[valid-type]
+    measured_at: DateTime = column("measured_at", "When the value was true (may be back-dated).")
+    recorded_at: DateTime = column("recorded_at", "When the check-in was recorded.")

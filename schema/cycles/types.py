@@ -22,12 +22,14 @@ def _expected_progress(row: Row, ctx: ReadContext) -> float:
     return expected_progress(row["starts_on"], row["ends_on"], ctx.now, ctx.time_zone)
 
 
-@strawberry.type(description="A time box for objectives; cycles may nest (a year and its quarters).")
+@strawberry.type(
+    description="A time box for objectives; cycles may nest (a year and its quarters)."
+)
 class Cycle(Node):
     id: strawberry.ID = node_id("Cycle")
     name: str = column("name", "The cycle's name, unique in the organisation (e.g. 2026 Q4).")
-    starts_on: Date = column("starts_on", "First day, in the organisation's time zone.")  # type: ignore[valid-type]
-    ends_on: Date = column("ends_on", "Last day (inclusive), in the organisation's time zone.")  # type: ignore[valid-type]
+    starts_on: Date = column("starts_on", "First day, in the organisation's time zone.")
+    ends_on: Date = column("ends_on", "Last day (inclusive), in the organisation's time zone.")
     expected_progress: float = derived(
         _expected_progress,
         ("starts_on", "ends_on"),
@@ -36,7 +38,7 @@ class Cycle(Node):
     parent_cycle: Cycle | None = to_one(
         "cycle", "parent_cycle_id", "The cycle this one is part of (a quarter's year), if any."
     )
-    created_at: DateTime = column("created_at", "When the cycle was created.")  # type: ignore[valid-type]
+    created_at: DateTime = column("created_at", "When the cycle was created.")
 
     @strawberry.field(
         description="Cycles nested in this one, by start date.",

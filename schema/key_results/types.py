@@ -7,48 +7,47 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from db.planner.mapping import FilterArg, Many, ReadContext, Row
-from domain.check_ins import CheckInCadence as DomainCheckInCadence
-from domain.check_ins import is_overdue, next_check_in_due
+from domain.check_ins import CheckInCadence, is_overdue, next_check_in_due
 from domain.cycles import expected_progress
-from domain.key_results import KeyResultDirection as DomainKeyResultDirection
-from domain.key_results import KeyResultKind as DomainKeyResultKind
-from domain.key_results import KeyResultType as DomainKeyResultType
-from domain.key_results import KeyResultUnit as DomainKeyResultUnit
-from domain.key_results import ThresholdDirection as DomainThresholdDirection
-from domain.key_results import direction, progress, score
-from domain.objectives import pace_status
+from domain.key_results import (
+    KeyResultDirection,
+    KeyResultKind,
+    KeyResultType,
+    KeyResultUnit,
+    ThresholdDirection,
+    direction,
+    progress,
+    score,
+)
+from domain.objectives import PaceStatus, pace_status
 from schema import oracle
 from schema.connections import Connection
 from schema.fields import column, derived, mapped, node_id, to_one
 from schema.ids import decode_id_of
 from schema.node import Node
-from schema.objectives.types import Objective, PaceStatus
+from schema.objectives.types import Objective
 from schema.scalars import DateTime, Decimal
 from schema.users.types import User
 
 if TYPE_CHECKING:
     from schema.check_ins.types import CheckIn
 
-KeyResultKind = strawberry.enum(
-    DomainKeyResultKind,
+strawberry.enum(
+    KeyResultKind,
     description="NUMERIC: from a start value to a target (a target below the start is a"
     " decrease). THRESHOLD: keep a value at or above / at or below a bound. MILESTONE: done or"
     " not.",
 )
-KeyResultType = strawberry.enum(
-    DomainKeyResultType,
+strawberry.enum(
+    KeyResultType,
     description="RESULT: an outcome. ACTIVITY: work that drives one. Both count toward progress.",
 )
-KeyResultUnit = strawberry.enum(DomainKeyResultUnit, description="The unit of a key result.")
-ThresholdDirection = strawberry.enum(
-    DomainThresholdDirection, description="Which side of its bound a THRESHOLD value must stay."
+strawberry.enum(KeyResultUnit, description="The unit of a key result.")
+strawberry.enum(
+    ThresholdDirection, description="Which side of its bound a THRESHOLD value must stay."
 )
-KeyResultDirection = strawberry.enum(
-    DomainKeyResultDirection, description="Whether a NUMERIC key result aims up or down."
-)
-CheckInCadence = strawberry.enum(
-    DomainCheckInCadence, description="How often the key result's owner reports a value."
-)
+strawberry.enum(KeyResultDirection, description="Whether a NUMERIC key result aims up or down.")
+strawberry.enum(CheckInCadence, description="How often the key result's owner reports a value.")
 
 
 def _number(value: str | None) -> float | None:
@@ -89,7 +88,14 @@ def _overdue(row: Row, ctx: ReadContext) -> bool:
     return not row["done"] and is_overdue(_next_due(row, ctx), ctx.now)  # type: ignore[arg-type]
 
 
-_SCORE_NEEDS = ("kind", "start_value", "target_value", "current_value", "threshold_direction", "done")
+_SCORE_NEEDS = (
+    "kind",
+    "start_value",
+    "target_value",
+    "current_value",
+    "threshold_direction",
+    "done",
+)
 _DUE_NEEDS = ("cadence", "last_measured_at", "created_at")
 
 
@@ -99,29 +105,29 @@ class KeyResult(Node):
     objective: Objective = to_one("objective", "objective_id", "The objective it measures.")
     title: str = column("title", "What is measured.")
     description: str | None = column("description", "More about the key result.")
-    kind: KeyResultKind = column("kind", "How progress is measured.")  # type: ignore[valid-type]
-    type: KeyResultType = column("result_type", "Whether it is an outcome or an activity.")  # type: ignore[valid-type]
-    unit: KeyResultUnit = column("unit", "The unit of its values.")  # type: ignore[valid-type]
+    kind: KeyResultKind = column("kind", "How progress is measured.")
+    type: KeyResultType = column("result_type", "Whether it is an outcome or an activity.")
+    unit: KeyResultUnit = column("unit", "The unit of its values.")
     currency: str | None = column("currency", "ISO 4217 code when the unit is CURRENCY.")
     unit_label: str | None = column("unit_label", "The label when the unit is CUSTOM.")
-    start_value: Decimal | None = column("start_value", "Where a NUMERIC key result starts.")  # type: ignore[valid-type]
-    target_value: Decimal | None = column(  # type: ignore[valid-type]
+    start_value: Decimal | None = column("start_value", "Where a NUMERIC key result starts.")
+    target_value: Decimal | None = column(
         "target_value", "The target (NUMERIC) or the bound (THRESHOLD)."
     )
-    threshold_direction: ThresholdDirection | None = column(  # type: ignore[valid-type]
+    threshold_direction: ThresholdDirection | None = column(
         "threshold_direction", "For THRESHOLD: at least or at most the bound."
     )
-    direction: KeyResultDirection | None = derived(  # type: ignore[valid-type]
+    direction: KeyResultDirection | None = derived(
         _direction,
         ("start_value", "target_value"),
         "For NUMERIC: INCREASE or DECREASE (target below start).",
     )
-    current_value: Decimal | None = column(  # type: ignore[valid-type]
+    current_value: Decimal | None = column(
         "current_value",
         "The value of the latest check-in by measured time; null before the first check-in.",
     )
     done: bool = column("done", "For MILESTONE: whether it is done (latest check-in).")
-    weight: Decimal = column("weight", "Its weight in the objective's progress (> 0).")  # type: ignore[valid-type]
+    weight: Decimal = column("weight", "Its weight in the objective's progress (> 0).")
     progress: float = derived(
         _progress,
         _SCORE_NEEDS,
@@ -129,7 +135,7 @@ class KeyResult(Node):
         " check-in yet), 1 or 0 for THRESHOLD and MILESTONE; may leave [0, 1].",
     )
     score: float = derived(_score, _SCORE_NEEDS, "Progress clamped to [0, 1].")
-    pace_status: PaceStatus | None = derived(  # type: ignore[valid-type]
+    pace_status: PaceStatus | None = derived(
         _pace,
         (*_SCORE_NEEDS, "cycle_starts_on", "cycle_ends_on", "latest_confidence"),
         "Score against the cycle's expected progress, overridden by the latest confidence.",
@@ -137,7 +143,7 @@ class KeyResult(Node):
     owner: User | None = to_one(
         "user", "owner_user_id", "Who is responsible for reporting its values."
     )
-    cadence: CheckInCadence = column("cadence", "How often values are reported.")  # type: ignore[valid-type]
+    cadence: CheckInCadence = column("cadence", "How often values are reported.")
     data_source: str | None = column(
         "data_source", "Where the values come from (e.g. CRM, email platform)."
     )
@@ -147,7 +153,7 @@ class KeyResult(Node):
     last_check_in: Annotated[CheckIn, strawberry.lazy("schema.check_ins.types")] | None = to_one(
         "check_in", "last_check_in_id", "The latest check-in by measured time."
     )
-    next_check_in_due: DateTime = derived(  # type: ignore[valid-type]
+    next_check_in_due: DateTime = derived(
         _next_due, _DUE_NEEDS, "When the next check-in is due, from the cadence."
     )
     is_overdue: bool = derived(
@@ -156,8 +162,8 @@ class KeyResult(Node):
         "Whether the next check-in is past due (never for a done milestone).",
     )
     version: int = column("version", "Increases with every change.")
-    created_at: DateTime = column("created_at", "When the key result was created.")  # type: ignore[valid-type]
-    updated_at: DateTime = column("updated_at", "When the key result last changed.")  # type: ignore[valid-type]
+    created_at: DateTime = column("created_at", "When the key result was created.")
+    updated_at: DateTime = column("updated_at", "When the key result last changed.")
 
     @strawberry.field(
         description="The check-in history, latest measured first.",

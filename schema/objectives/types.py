@@ -10,21 +10,13 @@ import strawberry
 from db.planner.mapping import FilterArg, Many, ReadContext, Row
 from domain.cycles import expected_progress
 from domain.objectives import (
-    ObjectiveLevel as DomainObjectiveLevel,
+    ObjectiveLevel,
+    ObjectiveOutcome,
+    ObjectiveStatus,
+    PaceStatus,
+    ProgressSource,
+    pace_status,
 )
-from domain.objectives import (
-    ObjectiveOutcome as DomainObjectiveOutcome,
-)
-from domain.objectives import (
-    ObjectiveStatus as DomainObjectiveStatus,
-)
-from domain.objectives import (
-    PaceStatus as DomainPaceStatus,
-)
-from domain.objectives import (
-    ProgressSource as DomainProgressSource,
-)
-from domain.objectives import pace_status
 from schema import oracle
 from schema.connections import Connection, OrderDirection
 from schema.cycles.types import Cycle
@@ -39,24 +31,22 @@ if TYPE_CHECKING:
     from schema.check_ins.types import CheckIn
     from schema.key_results.types import KeyResult
 
-ObjectiveLevel = strawberry.enum(
-    DomainObjectiveLevel, description="Who owns an objective: the company, a team or a person."
+strawberry.enum(
+    ObjectiveLevel, description="Who owns an objective: the company, a team or a person."
 )
-ObjectiveStatus = strawberry.enum(
-    DomainObjectiveStatus,
+strawberry.enum(
+    ObjectiveStatus,
     description="Lifecycle: DRAFT -> ACTIVE -> CLOSED; any -> ARCHIVED. CLOSED and ARCHIVED are"
     " read-only until reopened.",
 )
-ObjectiveOutcome = strawberry.enum(
-    DomainObjectiveOutcome, description="How a closed objective ended."
-)
-ProgressSource = strawberry.enum(
-    DomainProgressSource,
+strawberry.enum(ObjectiveOutcome, description="How a closed objective ended.")
+strawberry.enum(
+    ProgressSource,
     description="What drives an objective's progress: its key results, its aligned children, or"
     " both.",
 )
-PaceStatus = strawberry.enum(
-    DomainPaceStatus,
+strawberry.enum(
+    PaceStatus,
     description="Progress against the time elapsed in the cycle; the latest check-in's"
     " confidence overrides it.",
 )
@@ -78,14 +68,12 @@ class Objective(Node):
     id: strawberry.ID = node_id("Objective")
     title: str = column("title", "What the objective wants to achieve.")
     description: str | None = column("description", "Why it matters: the purpose behind it.")
-    level: ObjectiveLevel = column("level", "Whether the company, a team or a person owns it.")  # type: ignore[valid-type]
-    status: ObjectiveStatus = column("status", "Where the objective is in its lifecycle.")  # type: ignore[valid-type]
+    level: ObjectiveLevel = column("level", "Whether the company, a team or a person owns it.")
+    status: ObjectiveStatus = column("status", "Where the objective is in its lifecycle.")
     cycle: Cycle = to_one("cycle", "cycle_id", "The cycle the objective belongs to.")
     owner_team: Team | None = to_one("team", "owner_team_id", "The owning team (level TEAM).")
-    owner_user: User | None = to_one(
-        "user", "owner_user_id", "The owning person (level PERSON)."
-    )
-    progress_source: ProgressSource = column(  # type: ignore[valid-type]
+    owner_user: User | None = to_one("user", "owner_user_id", "The owning person (level PERSON).")
+    progress_source: ProgressSource = column(
         "progress_source", "What drives the objective's progress."
     )
     progress: float | None = column(
@@ -98,7 +86,7 @@ class Objective(Node):
         ("cycle_starts_on", "cycle_ends_on"),
         "The elapsed fraction of the objective's cycle now, in [0, 1].",
     )
-    pace_status: PaceStatus | None = derived(  # type: ignore[valid-type]
+    pace_status: PaceStatus | None = derived(
         _pace,
         _PACE_NEEDS,
         "ON_TRACK / AT_RISK / OFF_TRACK: progress against expected progress, overridden by the"
@@ -107,14 +95,14 @@ class Objective(Node):
     final_score: float | None = column(
         "final_score", "The score kept when the objective was closed, in [0, 1]."
     )
-    outcome: ObjectiveOutcome | None = column("outcome", "How the objective ended, once closed.")  # type: ignore[valid-type]
+    outcome: ObjectiveOutcome | None = column("outcome", "How the objective ended, once closed.")
     reflection: str | None = column("reflection", "What was learned, written when closing.")
-    closed_at: DateTime | None = column("closed_at", "When the objective was closed.")  # type: ignore[valid-type]
+    closed_at: DateTime | None = column("closed_at", "When the objective was closed.")
     version: int = column(
         "version", "Increases with every change; send it back to update without losing edits."
     )
-    created_at: DateTime = column("created_at", "When the objective was created.")  # type: ignore[valid-type]
-    updated_at: DateTime = column("updated_at", "When the objective last changed.")  # type: ignore[valid-type]
+    created_at: DateTime = column("created_at", "When the objective was created.")
+    updated_at: DateTime = column("updated_at", "When the objective last changed.")
 
     @strawberry.field(
         description="The objective's key results, in their display order.",
@@ -164,10 +152,10 @@ class ObjectiveFilter:
     owner_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only objectives owned by this person."
     )
-    status: list[ObjectiveStatus] | None = strawberry.field(  # type: ignore[valid-type]
+    status: list[ObjectiveStatus] | None = strawberry.field(
         default=None, description="Only objectives in one of these statuses."
     )
-    level: ObjectiveLevel | None = strawberry.field(  # type: ignore[valid-type]
+    level: ObjectiveLevel | None = strawberry.field(
         default=None, description="Only objectives of this level."
     )
     roots_only: bool | None = strawberry.field(
@@ -188,7 +176,6 @@ class ObjectiveOrder:
     direction: OrderDirection = strawberry.field(
         default=OrderDirection.ASC, description="Ascending or descending."
     )
-
 
 
 OBJECTIVES = Many(

@@ -17,5 +17,4 @@ class Organization(Node):
     time_zone: str = column(
         "time_zone", "IANA time zone in which cycle dates are read (e.g. Europe/Stockholm)."
     )
-    created_at: DateTime = column("created_at", "When the organisation was created.")  # type: ignore[valid-type]
-
+    created_at: DateTime = column("created_at", "When the organisation was created.")

@@ -26,7 +26,7 @@ class Team(Node):
     parent_team: Team | None = to_one(
         "team", "parent_team_id", "The team this one is part of, if any."
     )
-    created_at: DateTime = column("created_at", "When the team was created.")  # type: ignore[valid-type]
+    created_at: DateTime = column("created_at", "When the team was created.")
 
     @strawberry.field(
         description="The team's members, by name.", metadata=mapped(Many("team.members"))

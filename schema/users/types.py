@@ -32,8 +32,8 @@ class User(Node):
     name: str = column("name", "The person's display name.")
     email: str = column("email", "The person's email address.")
     role: MemberRole = column("role", "The person's role in this organisation.")
-    created_at: DateTime = column("created_at", "When the person's account was created.")  # type: ignore[valid-type]
-    joined_at: DateTime = column("joined_at", "When the person joined this organisation.")  # type: ignore[valid-type]
+    created_at: DateTime = column("created_at", "When the person's account was created.")
+    joined_at: DateTime = column("joined_at", "When the person joined this organisation.")
 
     @strawberry.field(
         description="The teams the person belongs to, by name.",

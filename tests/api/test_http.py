@@ -1,0 +1,142 @@
+"""GraphQL over HTTP: media types, methods, request errors, health endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+QUERY = "{ organization { name } }"
+RESPONSE_TYPE = "application/graphql-response+json"
+
+
+def headers(org: dict[str, Any], accept: str = RESPONSE_TYPE) -> dict[str, str]:
+    return {"accept": accept, "x-organization": org["slug"]}
+
+
+async def test_post_json_answers_with_graphql_response_json(
+    http: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    response = await http.post("/graphql", json={"query": QUERY}, headers=headers(org))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(RESPONSE_TYPE)
+    assert response.json() == {"data": {"organization": {"name": "Test AB"}}}
+
+
+async def test_plain_json_clients_get_application_json(
+    http: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    response = await http.post(
+        "/graphql", json={"query": QUERY}, headers=headers(org, "application/json")
+    )
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["data"]["organization"]["name"] == "Test AB"
+
+
+async def test_get_runs_a_query(http: httpx.AsyncClient, org: dict[str, Any]) -> None:
+    response = await http.get("/graphql", params={"query": QUERY}, headers=headers(org))
+    assert response.status_code == 200
+    assert response.json()["data"]["organization"]["name"] == "Test AB"
+
+
+@pytest.mark.parametrize(
+    ("query", "message_part"),
+    [
+        ("{ organization { name }", "Syntax Error"),
+        ("{ organization { nope } }", "Cannot query field 'nope'"),
+        ("query A { organization { name } } query B { viewer { name } }", "operation name"),
+    ],
+)
+async def test_request_errors_are_4xx_without_data(
+    http: httpx.AsyncClient, org: dict[str, Any], query: str, message_part: str
+) -> None:
+    response = await http.post("/graphql", json={"query": query}, headers=headers(org))
+    assert response.status_code == 400
+    body = response.json()
+    assert "data" not in body
+    assert message_part in body["errors"][0]["message"]
+
+
+async def test_request_errors_stay_200_for_plain_json(
+    http: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    response = await http.post(
+        "/graphql", json={"query": "{ nope }"}, headers=headers(org, "application/json")
+    )
+    assert response.status_code == 200
+    assert "data" not in response.json()
+
+
+async def test_variables_are_coerced_before_execution(
+    http: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    query = "query ($id: ID!) { node(id: $id) { id } }"
+    response = await http.post(
+        "/graphql", json={"query": query, "variables": {"id": None}}, headers=headers(org)
+    )
+    assert response.status_code == 400
+    assert "data" not in response.json()
+
+
+async def test_other_content_types_are_refused(
+    http: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    response = await http.post(
+        "/graphql", content=QUERY, headers={**headers(org), "content-type": "text/plain"}
+    )
+    assert response.status_code == 415
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+async def test_malformed_json_is_a_bad_request(
+    http: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    response = await http.post(
+        "/graphql",
+        content=b"{not json",
+        headers={**headers(org), "content-type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_unacceptable_accept_header_is_406(
+    http: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    response = await http.post(
+        "/graphql", json={"query": QUERY}, headers=headers(org, "application/xml")
+    )
+    assert response.status_code == 406
+
+
+async def test_an_unknown_organisation_is_unauthenticated(http: httpx.AsyncClient) -> None:
+    response = await http.post(
+        "/graphql",
+        json={"query": QUERY},
+        headers={"accept": RESPONSE_TYPE, "x-organization": "no-such-org"},
+    )
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_every_response_carries_a_request_id(
+    http: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    response = await http.post(
+        "/graphql", json={"query": QUERY}, headers={**headers(org), "x-request-id": "abc-123"}
+    )
+    assert response.headers["x-request-id"] == "abc-123"
+
+
+async def test_graphiql_page_is_served_to_browsers(http: httpx.AsyncClient) -> None:
+    response = await http.get("/graphql", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+
+
+async def test_health_and_readiness(http: httpx.AsyncClient) -> None:
+    assert (await http.get("/healthz")).json() == {"status": "ok"}
+    ready = await http.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ok"

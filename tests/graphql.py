@@ -1,0 +1,71 @@
+"""A GraphQL client for tests that checks the planner against the standard executor.
+
+Every query a test sends goes through the real endpoint twice: once through the planner (the
+production path) and once through strawberry's standard executor (development-only header).
+The two answers must match, so every document of the suite is also a differential test of the
+planner.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import httpx
+
+EXECUTOR_HEADER = "x-okrql-executor"
+
+
+def _same(a: Any, b: Any) -> bool:
+    # Time-dependent floats (expectedProgress) are computed a few microseconds apart.
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+class GraphQLClient:
+    def __init__(self, http: httpx.AsyncClient, organization: str) -> None:
+        self.http = http
+        self.organization = organization
+
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, *, standard: bool = False
+    ) -> httpx.Response:
+        headers = {
+            "accept": "application/graphql-response+json",
+            "x-organization": self.organization,
+        }
+        if standard:
+            headers[EXECUTOR_HEADER] = "standard"
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+
+    async def __call__(
+        self, query: str, variables: dict[str, Any] | None = None, *, compare: bool = True
+    ) -> dict[str, Any]:
+        """The response body of a successful request; planner and oracle must agree."""
+        response = await self.post(query, variables)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        if compare and not query.lstrip().startswith("mutation"):
+            oracle = (await self.post(query, variables, standard=True)).json()
+            if "errors" in body or "errors" in oracle:
+                codes = [e.get("extensions", {}).get("code") for e in body.get("errors", [])]
+                oracle_codes = [
+                    e.get("extensions", {}).get("code") for e in oracle.get("errors", [])
+                ]
+                assert codes == oracle_codes, (body, oracle)
+            else:
+                assert _same(body, oracle), f"planner {body}\n!= standard executor {oracle}"
+        return body
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = await self(query, variables)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
