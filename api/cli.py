@@ -27,12 +27,12 @@ def _database_url() -> str:
 
 
 async def _seed_demo(url: str) -> int:
-    from db.demo import seed_demo
+    from api.services.demo import seed_demo
     from db.pool import create_pool
 
     pool = await create_pool(url, min_size=1, max_size=1)
     try:
-        async with pool.acquire() as conn, conn.transaction():
+        async with pool.acquire() as conn:
             return await seed_demo(conn)
     finally:
         await pool.close()

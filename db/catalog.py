@@ -152,7 +152,9 @@ OBJECTIVE = Source(
             WHERE kr.organization_id = t.organization_id AND kr.objective_id = t.id
             ORDER BY ci.measured_at DESC, ci.id DESC LIMIT 1)""",
     },
-    joins={"cycle": "JOIN cycle oc ON oc.organization_id = t.organization_id AND oc.id = t.cycle_id"},
+    joins={
+        "cycle": "JOIN cycle oc ON oc.organization_id = t.organization_id AND oc.id = t.cycle_id"
+    },
     column_joins={"cycle_starts_on": "cycle", "cycle_ends_on": "cycle"},
     filters={
         "cycle": Filter("t.cycle_id = {}", "bigint"),
@@ -257,9 +259,7 @@ CHECK_IN = Source(
         "recorded_at": "t.recorded_at",
     },
     orders={
-        "default": Order(
-            (("t.measured_at", "timestamptz"), ("t.id", "bigint")), descending=True
-        )
+        "default": Order((("t.measured_at", "timestamptz"), ("t.id", "bigint")), descending=True)
     },
 )
 

@@ -1,0 +1,1 @@
+"""Use cases: one function per write, run inside the caller's transaction."""

@@ -1,0 +1,215 @@
+"""Queries behind the derived progress columns of key results and objectives.
+
+The columns (key_result.current_value/done/last_check_in_id/last_measured_at, objective.progress)
+are recomputed from their source rows under row locks, inside the caller's transaction; the
+rules that turn inputs into progress live in domain/, the walk over the alignment DAG in
+api/services/progress.py. Lock order: key results before objectives, each in id order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeAlias
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from db.queries import query
+
+# A bare connection or one borrowed from the pool: the functions here only run statements.
+Connection: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyResultInput:
+    """What a key result contributes to its objective's progress."""
+
+    objective_id: int
+    kind: str
+    start_value: float | None
+    target_value: float | None
+    current_value: float | None
+    threshold_direction: str | None
+    done: bool
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class ChildInput:
+    """An aligned child of an objective: its stored progress and the alignment's weight."""
+
+    parent_objective_id: int
+    child_objective_id: int
+    progress: float | None
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringInputs:
+    """Everything objective_progress needs for one objective."""
+
+    objective_id: int
+    progress_source: str
+    key_results: tuple[KeyResultInput, ...]
+    children: tuple[ChildInput, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LockedObjective:
+    """An objective locked for recomputation and what drives its progress."""
+
+    id: int
+    progress_source: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParentLink:
+    """One alignment edge: the child supports the parent."""
+
+    child_objective_id: int
+    parent_objective_id: int
+
+
+async def refresh_key_results(
+    conn: Connection, organization_id: int, key_result_ids: Sequence[int]
+) -> None:
+    """Lock the key results (id order), then copy each one's latest check-in into its
+    denormalised columns. Two statements on purpose: see lock_key_results in progress.sql."""
+    if not key_result_ids:
+        return
+    ids = sorted(set(key_result_ids))
+    await conn.execute(query("progress", "lock_key_results"), organization_id, ids)
+    await conn.execute(query("progress", "refresh_key_results"), organization_id, ids)
+
+
+async def lock_organization_key_results(conn: Connection, organization_id: int) -> list[int]:
+    """Lock every key result of the organisation in id order; returns their ids."""
+    rows = await conn.fetch(query("progress", "lock_organization_key_results"), organization_id)
+    return [row["id"] for row in rows]
+
+
+async def lock_objectives(
+    conn: Connection, organization_id: int, objective_ids: Sequence[int]
+) -> list[LockedObjective]:
+    """Lock the given objectives in id order; returns those that exist in the organisation,
+    with their progress source as committed when the lock was granted."""
+    if not objective_ids:
+        return []
+    rows = await conn.fetch(
+        query("progress", "lock_objectives"), organization_id, sorted(set(objective_ids))
+    )
+    return [LockedObjective(id=r["id"], progress_source=r["progress_source"]) for r in rows]
+
+
+async def lock_organization_objectives(
+    conn: Connection, organization_id: int
+) -> list[LockedObjective]:
+    """Lock every objective of the organisation in id order."""
+    rows = await conn.fetch(query("progress", "lock_organization_objectives"), organization_id)
+    return [LockedObjective(id=r["id"], progress_source=r["progress_source"]) for r in rows]
+
+
+async def load_scoring_inputs(
+    conn: Connection, organization_id: int, objective_ids: Sequence[int]
+) -> list[ScoringInputs]:
+    """The progress source, key results and aligned children of each given objective."""
+    if not objective_ids:
+        return []
+    ids = list(objective_ids)
+    sources = await conn.fetch(query("progress", "objective_sources"), organization_id, ids)
+    kr_rows = await conn.fetch(query("progress", "key_result_inputs"), organization_id, ids)
+    child_rows = await conn.fetch(query("progress", "child_inputs"), organization_id, ids)
+    key_results: dict[int, list[KeyResultInput]] = {}
+    for r in kr_rows:
+        key_results.setdefault(r["objective_id"], []).append(
+            KeyResultInput(
+                objective_id=r["objective_id"],
+                kind=r["kind"],
+                start_value=r["start_value"],
+                target_value=r["target_value"],
+                current_value=r["current_value"],
+                threshold_direction=r["threshold_direction"],
+                done=r["done"],
+                weight=r["weight"],
+            )
+        )
+    children: dict[int, list[ChildInput]] = {}
+    for r in child_rows:
+        children.setdefault(r["parent_objective_id"], []).append(
+            ChildInput(
+                parent_objective_id=r["parent_objective_id"],
+                child_objective_id=r["child_objective_id"],
+                progress=r["progress"],
+                weight=r["weight"],
+            )
+        )
+    return [
+        ScoringInputs(
+            objective_id=r["id"],
+            progress_source=r["progress_source"],
+            key_results=tuple(key_results.get(r["id"], ())),
+            children=tuple(children.get(r["id"], ())),
+        )
+        for r in sources
+    ]
+
+
+async def find_parents(
+    conn: Connection, organization_id: int, objective_ids: Sequence[int]
+) -> list[ParentLink]:
+    """The alignment edges from the given objectives up to their parents."""
+    if not objective_ids:
+        return []
+    rows = await conn.fetch(query("progress", "parents"), organization_id, list(objective_ids))
+    return [
+        ParentLink(
+            child_objective_id=r["child_objective_id"],
+            parent_objective_id=r["parent_objective_id"],
+        )
+        for r in rows
+    ]
+
+
+async def write_progress(
+    conn: Connection, organization_id: int, progress: Sequence[tuple[int, str | None]]
+) -> list[int]:
+    """Store `(objective id, progress as exact text or None)` pairs in one statement.
+
+    Returns the ids whose stored progress changed (a caller may announce those).
+    """
+    if not progress:
+        return []
+    ids = [objective_id for objective_id, _ in progress]
+    values = [value for _, value in progress]
+    rows = await conn.fetch(query("progress", "write_progress"), organization_id, ids, values)
+    return [row["id"] for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class DueInputs:
+    """What the cadence rule needs to date a key result's next check-in."""
+
+    id: int
+    cadence: str
+    last_measured_at: datetime | None
+    created_at: datetime
+
+
+async def load_due_inputs(
+    conn: Connection, organization_id: int, key_result_ids: Sequence[int]
+) -> list[DueInputs]:
+    rows = await conn.fetch(query("progress", "due_inputs"), organization_id, list(key_result_ids))
+    return [DueInputs(**dict(row)) for row in rows]
+
+
+async def write_next_check_in_due(
+    conn: Connection, organization_id: int, dues: Sequence[tuple[int, datetime]]
+) -> None:
+    await conn.execute(
+        query("progress", "write_next_check_in_due"),
+        organization_id,
+        [key_result_id for key_result_id, _ in dues],
+        [due for _, due in dues],
+    )

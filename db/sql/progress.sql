@@ -1,0 +1,141 @@
+-- Derived progress columns, maintained on write (DESIGN.md, "derived values maintained on write").
+-- Every statement is filtered by organization_id = $1. Rows are always locked in id order so
+-- that two writers touching overlapping rows queue up instead of deadlocking, and with
+-- FOR NO KEY UPDATE (what an UPDATE of non-key columns takes anyway) rather than FOR UPDATE:
+-- inserting a check-in or key result takes FOR KEY SHARE on the row it references, and
+-- FOR UPDATE would conflict with that, so two concurrent check-ins on one key result would
+-- each wait for the other's insert: a deadlock.
+
+-- name: lock_key_results
+-- Lock the given key results (id order) before their latest check-in is read. This must be a
+-- statement of its own: a statement reads from the snapshot taken when it starts, so reading
+-- the check-ins in the statement that waited for the lock could miss the check-in committed
+-- by the transaction it waited for.
+SELECT id
+FROM key_result
+WHERE organization_id = $1 AND id = ANY($2::bigint[])
+ORDER BY id
+FOR NO KEY UPDATE
+
+-- name: refresh_key_results
+-- Copy each given key result's latest check-in (by measured time, then id, so a back-dated
+-- check-in never hides a newer one) into its denormalised columns; no check-in clears them.
+-- Run after lock_key_results. Rows already up to date are not rewritten.
+UPDATE key_result AS kr
+SET current_value = latest.value,
+    done = latest.done,
+    last_check_in_id = latest.id,
+    last_measured_at = latest.measured_at
+FROM (
+  SELECT k.id AS key_result_id, ci.id, ci.value, coalesce(ci.done, false) AS done,
+         ci.measured_at
+  FROM key_result AS k
+  LEFT JOIN LATERAL (
+    SELECT c.id, c.value, c.done, c.measured_at
+    FROM check_in AS c
+    WHERE c.organization_id = $1 AND c.key_result_id = k.id
+    ORDER BY c.measured_at DESC, c.id DESC
+    LIMIT 1
+  ) AS ci ON true
+  WHERE k.organization_id = $1 AND k.id = ANY($2::bigint[])
+) AS latest
+WHERE kr.organization_id = $1
+  AND kr.id = latest.key_result_id
+  AND (kr.current_value, kr.done, kr.last_check_in_id, kr.last_measured_at)
+      IS DISTINCT FROM (latest.value, latest.done, latest.id, latest.measured_at)
+
+-- name: lock_organization_key_results
+-- Lock every key result of the organisation (id order), for a recomputation from scratch.
+SELECT id
+FROM key_result
+WHERE organization_id = $1
+ORDER BY id
+FOR NO KEY UPDATE
+
+-- name: lock_objectives
+-- Lock the given objectives (id order) before their progress is read and rewritten, so a
+-- concurrent recomputation of the same rows waits and then reads committed inputs (in the
+-- statements that follow, for the reason given at lock_key_results). The
+-- progress source is read by the locking statement itself: after waiting for a lock it sees
+-- the row as committed, so a concurrent change of the source is never missed.
+SELECT id, progress_source::text AS progress_source
+FROM objective
+WHERE organization_id = $1 AND id = ANY($2::bigint[])
+ORDER BY id
+FOR NO KEY UPDATE
+
+-- name: lock_organization_objectives
+-- Lock every objective of the organisation (id order), for a recomputation from scratch.
+SELECT id, progress_source::text AS progress_source
+FROM objective
+WHERE organization_id = $1
+ORDER BY id
+FOR NO KEY UPDATE
+
+-- name: objective_sources
+-- What drives each given objective's progress.
+SELECT id, progress_source::text AS progress_source
+FROM objective
+WHERE organization_id = $1 AND id = ANY($2::bigint[])
+ORDER BY id
+
+-- name: key_result_inputs
+-- The scoring inputs of the key results of the given objectives. Numbers are read as float8:
+-- scoring is float maths (domain/key_results.py), exactness matters only where values are shown.
+SELECT objective_id,
+       kind::text AS kind,
+       start_value::float8 AS start_value,
+       target_value::float8 AS target_value,
+       current_value::float8 AS current_value,
+       threshold_direction::text AS threshold_direction,
+       done,
+       weight::float8 AS weight
+FROM key_result
+WHERE organization_id = $1 AND objective_id = ANY($2::bigint[])
+ORDER BY objective_id, position, id
+
+-- name: child_inputs
+-- The aligned children of the given objectives: each child's stored progress and the weight of
+-- its alignment.
+SELECT a.parent_objective_id,
+       a.child_objective_id,
+       c.progress::float8 AS progress,
+       a.weight::float8 AS weight
+FROM alignment AS a
+JOIN objective AS c ON c.organization_id = a.organization_id AND c.id = a.child_objective_id
+WHERE a.organization_id = $1 AND a.parent_objective_id = ANY($2::bigint[])
+ORDER BY a.parent_objective_id, a.child_objective_id
+
+-- name: parents
+-- The alignment edges from the given objectives up to the objectives they support. (What
+-- drives each parent is read when the parent is locked, not here: see lock_objectives.)
+SELECT child_objective_id, parent_objective_id
+FROM alignment
+WHERE organization_id = $1 AND child_objective_id = ANY($2::bigint[])
+ORDER BY child_objective_id, parent_objective_id
+
+-- name: write_progress
+-- Store the progress of many objectives at once ($2 ids, $3 progress as text, NULL for none);
+-- returns the ids whose progress actually changed. Neither version nor updated_at moves: they
+-- track the owner's edits, and a derived value changing is not one.
+UPDATE objective AS o
+SET progress = v.progress::numeric
+FROM unnest($2::bigint[], $3::text[]) AS v(id, progress)
+WHERE o.organization_id = $1
+  AND o.id = v.id
+  AND o.progress IS DISTINCT FROM v.progress::numeric
+RETURNING o.id
+
+-- name: due_inputs
+-- What the domain's cadence rule needs to date a key result's next check-in.
+SELECT id, cadence::text AS cadence, last_measured_at, created_at
+FROM key_result
+WHERE organization_id = $1 AND id = ANY($2::bigint[])
+
+-- name: write_next_check_in_due
+-- Store next check-in due times computed by domain.check_ins.next_check_in_due.
+UPDATE key_result AS kr
+SET next_check_in_due = d.due
+FROM unnest($2::bigint[], $3::timestamptz[]) AS d(id, due)
+WHERE kr.organization_id = $1 AND kr.id = d.id
+  AND kr.next_check_in_due IS DISTINCT FROM d.due
