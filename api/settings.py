@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     environment: Environment = Environment.DEVELOPMENT
     pool_min_size: int = 2
     pool_max_size: int = 10
-    max_page_size: int = 100
+    # A dashboard reads a whole cycle (hundreds of objectives) in one request.
+    max_page_size: int = 1000
     demo_organization: str = "demo"
 
     @property

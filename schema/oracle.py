@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import strawberry
-from graphql.execution.values import get_argument_values
+from graphql.execution.values import VariableValues, get_argument_values
 
 from db.catalog import RELATIONS, SOURCE_BY_TYPE, SOURCES
 from db.planner import single
@@ -92,8 +92,11 @@ async def resolve_connection(root: Any, info: strawberry.Info, **args: Any) -> d
     # The raw GraphQL arguments (names and values as the planner sees them), not strawberry's
     # converted keyword arguments, so both paths read filters identically.
     raw = info._raw_info
+    variables = raw.variable_values
+    if isinstance(variables, dict):  # graphql-core hands resolvers the coerced dict
+        variables = VariableValues(sources={}, coerced=variables)
     raw_args = get_argument_values(
-        raw.parent_type.fields[raw.field_name], raw.field_nodes[0], raw.variable_values
+        raw.parent_type.fields[raw.field_name], raw.field_nodes[0], variables
     )
     first, after, filter_names, filter_values, order_name = page_arguments(
         mapping, raw_args, ctx.settings.max_page_size, path

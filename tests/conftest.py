@@ -101,3 +101,17 @@ async def org(pool: asyncpg.Pool[Any]) -> dict[str, Any]:
 @pytest.fixture
 def gql(http: httpx.AsyncClient, org: dict[str, Any]) -> GraphQLClient:
     return GraphQLClient(http, org["slug"])
+
+
+@pytest.fixture(scope="session")
+async def demo_organization(pool: asyncpg.Pool[Any]) -> int:
+    """The demo organisation of the seed guides, seeded once; tests only read it."""
+    from api.services.demo import seed_demo
+
+    async with pool.acquire() as conn:
+        return await seed_demo(conn)
+
+
+@pytest.fixture
+def demo(http: httpx.AsyncClient, demo_organization: int) -> GraphQLClient:
+    return GraphQLClient(http, "demo")

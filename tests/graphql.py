@@ -27,6 +27,21 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def _difference(a: Any, b: Any, path: str = "") -> str:
+    """Where the planner's answer first differs from the oracle's."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if list(a) != list(b):
+            return f"{path}: keys {list(a)} != {list(b)}"
+        for key in a:
+            if not _same(a[key], b[key]):
+                return _difference(a[key], b[key], f"{path}.{key}")
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            if not _same(x, y):
+                return _difference(x, y, f"{path}[{i}]")
+    return f"{path}: planner {str(a)[:500]} != standard executor {str(b)[:500]}"
+
+
 class GraphQLClient:
     def __init__(self, http: httpx.AsyncClient, organization: str) -> None:
         self.http = http
@@ -59,9 +74,9 @@ class GraphQLClient:
                 oracle_codes = [
                     e.get("extensions", {}).get("code") for e in oracle.get("errors", [])
                 ]
-                assert codes == oracle_codes, (body, oracle)
+                assert codes == oracle_codes, (str(body)[:2000], str(oracle)[:2000])
             else:
-                assert _same(body, oracle), f"planner {body}\n!= standard executor {oracle}"
+                assert _same(body, oracle), _difference(body, oracle)
         return body
 
     async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:

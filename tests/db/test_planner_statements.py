@@ -1,0 +1,94 @@
+"""The planner's SQL round trips grow with the depth of a query, never with its rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import asyncpg
+
+from api import executor
+from api.context import Identity, RequestContext
+from api.settings import Settings
+from db.organizations import add_member, create_organization
+from db.planner.mapping import ReadContext
+from tests.arrange import objective_tree
+
+NESTED = """query ($cycle: ID!, $n: Int!) {
+  objectives(filter: {cycleId: $cycle}, first: $n) {
+    totalCount
+    nodes {
+      id title progress
+      keyResults(first: 10) {
+        nodes { title progress lastCheckIn { value measuredAt author { name } } owner { name } }
+      }
+      children(first: 100) { nodes { title progress } }
+    }
+  }
+}"""
+# objectives, keyResults, lastCheckIn, author, owner, children
+NESTED_STATEMENTS = 6
+
+
+class CountingConnection:
+    """Passes everything to a real connection and counts the statements run."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self.statements = 0
+
+    async def fetch(self, query: str, *args: Any) -> Any:
+        self.statements += 1
+        return await self._conn.fetch(query, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+async def _organization_with(pool: asyncpg.Pool[Any], objectives: int) -> tuple[Identity, str]:
+    from schema.ids import encode_id
+
+    slug = f"s-{uuid.uuid4().hex[:10]}"
+    async with pool.acquire() as conn, conn.transaction():
+        organization_id = await create_organization(conn, "Count AB", slug)
+        owner = await add_member(conn, organization_id, "Owner", f"o+{slug}@t.example", "ADMIN")
+        await objective_tree(conn, organization_id, owner, objectives)
+        cycle_id = await conn.fetchval(
+            "SELECT id FROM cycle WHERE organization_id = $1", organization_id
+        )
+    return Identity(organization_id, owner, "UTC", "ADMIN"), encode_id("Cycle", cycle_id)
+
+
+async def _run(pool: asyncpg.Pool[Any], identity: Identity, cycle: str, n: int) -> tuple[int, Any]:
+    async with pool.acquire() as conn:
+        counting = CountingConnection(conn)
+        ctx = RequestContext(
+            settings=Settings(),
+            identity=identity,
+            read=ReadContext(
+                identity.organization_id, identity.user_id, dt.datetime.now(dt.UTC), "UTC"
+            ),
+            request_id="test",
+            conn=counting,  # type: ignore[arg-type]
+        )
+        body = await executor.execute(ctx, NESTED, None, {"cycle": cycle, "n": n})
+    return counting.statements, body
+
+
+async def test_statement_count_does_not_grow_with_rows(pool: asyncpg.Pool[Any]) -> None:
+    # given organisations with 5 and with 50 objectives in a cycle
+    small, small_cycle = await _organization_with(pool, 5)
+    large, large_cycle = await _organization_with(pool, 50)
+    # when the same nested query reads all of them
+    small_count, small_body = await _run(pool, small, small_cycle, 100)
+    large_count, large_body = await _run(pool, large, large_cycle, 100)
+    # then both take one statement per relation of the selection
+    assert len(small_body["data"]["objectives"]["nodes"]) == 5
+    assert len(large_body["data"]["objectives"]["nodes"]) == 50
+    assert small_count == large_count == NESTED_STATEMENTS
+    first = large_body["data"]["objectives"]["nodes"][0]
+    assert len(first["children"]["nodes"]) == 49
+    assert all(
+        len(o["keyResults"]["nodes"]) == 2 for o in large_body["data"]["objectives"]["nodes"]
+    )
