@@ -156,7 +156,7 @@ async def execute(
     if operation.operation is OperationType.SUBSCRIPTION:
         raise RequestError([GraphQLError("Subscriptions are served over WebSocket only.")])
     coerced = coerce_variables(operation, variables)
-    if _uses_introspection(operation) or operation.operation is OperationType.MUTATION:
+    if _uses_introspection(operation):
         return await execute_standard(ctx, query, operation_name, variables)
     plan_key = (
         operation_name,
@@ -172,8 +172,12 @@ async def execute(
         ROOT_KEY: 0,
     }
     try:
-        async with ctx.conn.transaction(isolation="repeatable_read", readonly=True):
-            data = await run_plan(plan, ctx.conn, ctx.read, coerced, root_row, ctx.settings)
+        if operation.operation is OperationType.MUTATION:
+            # Each mutation field commits its own transaction; the payloads are read after.
+            data = await run_plan(plan, ctx.conn, ctx.read, coerced, root_row, ctx.settings, ctx)
+        else:
+            async with ctx.conn.transaction(isolation="repeatable_read", readonly=True):
+                data = await run_plan(plan, ctx.conn, ctx.read, coerced, root_row, ctx.settings)
     except GraphQLError as error:
         return {"data": None, "errors": [error.formatted]}
     return {"data": data}

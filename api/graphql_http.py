@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+import json
 import logging
 from typing import Any
 
@@ -88,7 +90,12 @@ async def _read_params(request: Request) -> dict[str, Any] | Response:
     try:
         params = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return _error("The request body is not valid JSON.", "BAD_REQUEST", 400)
+        # orjson refuses numbers beyond a double (1e400); the standard parser reads them as
+        # decimals, so the input rules can refuse them on their field instead.
+        try:
+            params = json.loads(body, parse_float=decimal.Decimal)
+        except ValueError:
+            return _error("The request body is not valid JSON.", "BAD_REQUEST", 400)
     if not isinstance(params, dict):
         return _error("The request body must be a JSON object.", "BAD_REQUEST", 400)
     return params

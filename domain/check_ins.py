@@ -6,6 +6,11 @@ import calendar
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from pydantic import AwareDatetime
+
+from domain.errors import Problem, UserErrorCode
+from domain.validation import Command, Number, Text
+
 
 class Confidence(StrEnum):
     """The reporter's judgement of whether a key result will be met."""
@@ -58,3 +63,89 @@ def next_check_in_due(cadence: str, last_measured_at: datetime | None, since: da
 def is_overdue(due: datetime, now: datetime) -> bool:
     """Return whether a check-in due at ``due`` is late at ``now`` (strictly after)."""
     return now > due
+
+
+# A client clock a little ahead of ours is not a future measurement.
+CLOCK_SKEW = timedelta(minutes=5)
+_READ_ONLY_STATUSES = frozenset({"CLOSED", "ARCHIVED"})
+
+
+def check_in_problems(
+    *,
+    kind: str,
+    objective_status: str,
+    value_given: bool,
+    done_given: bool,
+    measured_at: datetime,
+    now: datetime,
+    cycle_start: datetime,
+) -> list[Problem]:
+    """The rules a new check-in must satisfy, given its key result and objective.
+
+    NUMERIC and THRESHOLD key results take a value, milestones a done flag; closed and archived
+    objectives take nothing; the measured time is neither in the future (beyond clock skew) nor
+    before the cycle starts.
+    """
+    problems: list[Problem] = []
+    if objective_status in _READ_ONLY_STATUSES:
+        problems.append(
+            Problem(
+                UserErrorCode.OBJECTIVE_READ_ONLY,
+                ("input", "keyResultId"),
+                f"The objective is {objective_status.lower()}; reopen it to check in.",
+            )
+        )
+    if kind == "MILESTONE":
+        if not done_given:
+            problems.append(
+                Problem(UserErrorCode.REQUIRED, ("input", "done"), "A milestone needs `done`.")
+            )
+        if value_given:
+            problems.append(
+                Problem(
+                    UserErrorCode.WRONG_KIND,
+                    ("input", "value"),
+                    "A milestone is done or not; it takes no value.",
+                )
+            )
+    else:
+        if not value_given:
+            problems.append(
+                Problem(UserErrorCode.REQUIRED, ("input", "value"), "A value is required.")
+            )
+        if done_given:
+            problems.append(
+                Problem(
+                    UserErrorCode.WRONG_KIND,
+                    ("input", "done"),
+                    "Only milestones are checked in as done.",
+                )
+            )
+    if measured_at > now + CLOCK_SKEW:
+        problems.append(
+            Problem(
+                UserErrorCode.MEASURED_IN_FUTURE,
+                ("input", "measuredAt"),
+                "A value cannot be measured in the future.",
+            )
+        )
+    if measured_at < cycle_start:
+        problems.append(
+            Problem(
+                UserErrorCode.MEASURED_BEFORE_CYCLE,
+                ("input", "measuredAt"),
+                "The value is measured before the objective's cycle starts.",
+            )
+        )
+    return problems
+
+
+class CreateCheckIn(Command):
+    """A new check-in, its global ids already resolved to keys."""
+
+    key_result_id: int
+    value: Number | None = None
+    done: bool | None = None
+    confidence: Confidence
+    comment: Text = None
+    measured_at: AwareDatetime | None = None

@@ -8,6 +8,7 @@ from strawberry.schema.config import StrawberryConfig
 from schema.check_ins.types import CheckIn
 from schema.cycles.types import Cycle
 from schema.key_results.types import KeyResult
+from schema.mutation import Mutation
 from schema.objectives.types import Objective
 from schema.organizations.types import Organization
 from schema.query import Query
@@ -17,6 +18,7 @@ from schema.users.types import User
 
 schema = strawberry.Schema(
     query=Query,
+    mutation=Mutation,
     types=[CheckIn, Cycle, KeyResult, Objective, Organization, Team, User],
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
 )

@@ -16,6 +16,7 @@ from db.planner.mapping import (
     METADATA_KEY,
     Column,
     Derived,
+    Embedded,
     FieldMapping,
     Many,
     NodeById,
@@ -47,6 +48,10 @@ def value(key: str, description: str) -> Any:
 
 def derived(fn: Callable[[Row, ReadContext], Any], needs: tuple[str, ...], description: str) -> Any:
     return _field(Derived(fn, needs), description, oracle.resolve_derived)
+
+
+def embedded(key: str, description: str) -> Any:
+    return _field(Embedded(key), description, oracle.resolve_leaf)
 
 
 def to_one(source: str, key: str, description: str) -> Any:

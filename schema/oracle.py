@@ -14,7 +14,17 @@ from graphql.execution.values import VariableValues, get_argument_values
 
 from db.catalog import RELATIONS, SOURCE_BY_TYPE, SOURCES
 from db.planner import single
-from db.planner.mapping import METADATA_KEY, Column, Derived, Many, NodeById, ToOne, Value
+from db.planner.mapping import (
+    METADATA_KEY,
+    Column,
+    Derived,
+    Embedded,
+    Many,
+    Mutation,
+    NodeById,
+    ToOne,
+    Value,
+)
 from db.planner.run import decode_cursor, encode_cursor, page_arguments
 from db.planner.sql import order_of
 from schema.ids import decode_id
@@ -33,8 +43,25 @@ def _context(info: strawberry.Info) -> RequestContext:
 
 
 def resolve_leaf(root: Any, info: strawberry.Info) -> Any:
-    mapping: Column | Value = _mapping(info)
+    mapping: Column | Value | Embedded = _mapping(info)
     return root[mapping.column if isinstance(mapping, Column) else mapping.key]
+
+
+async def resolve_mutation(info: strawberry.Info) -> Any:
+    mapping: Mutation = _mapping(info)
+    return await mapping.run(_context(info), _raw_arguments(info))
+
+
+def _raw_arguments(info: strawberry.Info) -> dict[str, Any]:
+    # The raw GraphQL arguments (names and values as the planner sees them), not strawberry's
+    # converted keyword arguments, so both paths read arguments identically.
+    raw = info._raw_info
+    variables = raw.variable_values
+    if isinstance(variables, dict):  # graphql-core hands resolvers the coerced dict
+        variables = VariableValues(sources={}, coerced=variables)
+    return get_argument_values(
+        raw.parent_type.fields[raw.field_name], raw.field_nodes[0], variables
+    )
 
 
 def resolve_derived(root: Any, info: strawberry.Info) -> Any:
@@ -89,15 +116,7 @@ async def resolve_connection(root: Any, info: strawberry.Info, **args: Any) -> d
     mapping: Many = _mapping(info)
     ctx = _context(info)
     path = [str(k) for k in info.path.as_list()]
-    # The raw GraphQL arguments (names and values as the planner sees them), not strawberry's
-    # converted keyword arguments, so both paths read filters identically.
-    raw = info._raw_info
-    variables = raw.variable_values
-    if isinstance(variables, dict):  # graphql-core hands resolvers the coerced dict
-        variables = VariableValues(sources={}, coerced=variables)
-    raw_args = get_argument_values(
-        raw.parent_type.fields[raw.field_name], raw.field_nodes[0], variables
-    )
+    raw_args = _raw_arguments(info)
     first, after, filter_names, filter_values, order_name = page_arguments(
         mapping, raw_args, ctx.settings.max_page_size, path
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal as PyDecimal
-from decimal import InvalidOperation
 from typing import NewType
 
 import strawberry
@@ -24,16 +23,12 @@ def serialize_decimal(value: object) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def parse_decimal(value: object) -> PyDecimal:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+def parse_decimal(value: object) -> object:
+    # Only the shape is checked here: whether the number is acceptable (finite, in range) is a
+    # domain rule, reported as a user error on the input field rather than a request error.
+    if isinstance(value, bool) or not isinstance(value, str | int | float | PyDecimal):
         raise ValueError("Decimal must be a string or a number")
-    try:
-        parsed = PyDecimal(str(value))
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a decimal number") from None
-    if not parsed.is_finite():
-        raise ValueError(f"{value!r} is not a finite decimal number")
-    return parsed
+    return value
 
 
 # Annotate fields with these types; SCALAR_MAP (passed to the schema) says how they travel.

@@ -8,7 +8,7 @@ differential test compares against) interpret the very same declarations one fie
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -82,10 +82,27 @@ class Many:
 
 
 @dataclass(frozen=True, slots=True)
+class Embedded:
+    """An object, or a list of objects, carried in the parent row as plain dicts (a payload's
+    user errors): rendered from the dicts, no statement."""
+
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mutation:
+    """A root mutation field: `run(context, arguments)` performs the use case in its own
+    transaction and returns the payload row, which the planner renders like any other row
+    (entities by id, read after the write committed)."""
+
+    run: Callable[[Any, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
 class NodeById:
     """`node(id:)` / `nodes(ids:)`: objects of any Node type, by global id."""
 
     many: bool
 
 
-FieldMapping = Column | Derived | Value | ToOne | Many | NodeById
+FieldMapping = Column | Derived | Value | ToOne | Many | NodeById | Embedded | Mutation

@@ -41,8 +41,10 @@ from db.planner.mapping import (
     METADATA_KEY,
     Column,
     Derived,
+    Embedded,
     FieldMapping,
     Many,
+    Mutation,
     NodeById,
     ReadContext,
     ToOne,
@@ -80,13 +82,13 @@ class ConnectionShape:
 @dataclass(eq=False)
 class Fetch:
     key: str
-    kind: Literal["one", "many", "node"]
+    kind: Literal["one", "many", "node", "mutation"]
     parent_column: str
     field_def: GraphQLField
     field_node: FieldNode
     path: tuple[str, ...]
     mapping: FieldMapping
-    plan: ObjectPlan | None = None  # kind "one"
+    plan: ObjectPlan | None = None  # kinds "one" and "mutation" (the payload)
     shape: ConnectionShape | None = None  # kind "many"
     plans_by_type: dict[str, ObjectPlan] = field(default_factory=dict)  # kind "node"
 
@@ -213,6 +215,13 @@ class _Compiler:
             elif isinstance(mapping, Derived):
                 columns.update(dict.fromkeys(mapping.needs))
                 steps.append((key, "derived", (mapping.fn, _serializer(field_def))))
+            elif isinstance(mapping, Embedded):
+                target = get_named_type(field_def.type)
+                assert isinstance(target, GraphQLObjectType)
+                embedded = self.object_plan(target, self._sub_selections(nodes), None, (*path, key))
+                if embedded.fetches:
+                    raise PlanningError(f"{runtime.name}.{name}: embedded objects cannot fetch")
+                steps.append((key, "embedded", (mapping.key, embedded.render)))
             else:
                 fetch = self.fetch(key, field_def, nodes, mapping, (*path, key))
                 columns[fetch.parent_column] = None
@@ -251,6 +260,12 @@ class _Compiler:
             return Fetch(
                 key, "many", mapping.parent_key, field_def, nodes[0], path, mapping,
                 shape=self.connection_shape(target, sub, path),
+            )  # fmt: skip
+        if isinstance(mapping, Mutation):
+            assert isinstance(target, GraphQLObjectType)
+            return Fetch(
+                key, "mutation", "__root", field_def, nodes[0], path, mapping,
+                plan=self.object_plan(target, sub, None, path),
             )  # fmt: skip
         if isinstance(mapping, NodeById):
             assert isinstance(target, GraphQLAbstractType)
@@ -317,6 +332,14 @@ class _Compiler:
         return ConnectionShape(parts, node_plans, columns, with_total)
 
 
+def _embed(render: Render, value: Any, ctx: ReadContext) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [render(item, ctx, ()) for item in value]
+    return render(value, ctx, ())
+
+
 def _generate_render(type_name: str, steps: list[tuple[str, str, Any]]) -> Render:
     """Generate `render(row, ctx, queues) -> dict` for one selection of one type.
 
@@ -324,7 +347,7 @@ def _generate_render(type_name: str, steps: list[tuple[str, str, Any]]) -> Rende
     relations as None placeholders that keep their position when filled) instead of looping
     over field descriptors per row: the dashboard renders thousands of rows per request.
     """
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"_embed": _embed}
     items: list[str] = []
     queue_lines: list[str] = []
     for i, (key, kind, detail) in enumerate(steps):
@@ -346,6 +369,10 @@ def _generate_render(type_name: str, steps: list[tuple[str, str, Any]]) -> Rende
             else:
                 namespace[f"s{i}"] = serializer
                 items.append(f"{key!r}: s{i}(f{i}(row, ctx))")
+        elif kind == "embedded":
+            column, render = detail
+            namespace[f"e{i}"] = render
+            items.append(f"{key!r}: _embed(e{i}, row[{column!r}], ctx)")
         else:
             queue_index, parent_column = detail
             items.append(f"{key!r}: None")

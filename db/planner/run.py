@@ -18,7 +18,7 @@ from graphql import GraphQLError
 from graphql.execution.values import VariableValues, get_argument_values
 
 from db.catalog import RELATIONS, SOURCE_BY_TYPE
-from db.planner.mapping import Many, NodeById, ReadContext
+from db.planner.mapping import Many, Mutation, NodeById, ReadContext
 from db.planner.plan import ConnectionShape, Fetch, ObjectPlan, OperationPlan
 from db.planner.sql import ROW_KEY_PREFIX, by_key_sql, connection_sql, order_of
 
@@ -92,9 +92,14 @@ async def execute(
     variables: VariableValues,
     root_row: dict[str, Any],
     limits: Limits,
+    use_case_context: Any = None,
 ) -> dict[str, Any]:
-    """Render the plan's root from `root_row`, then fetch and fill every relation."""
-    runner = _Runner(conn, ctx, variables, limits)
+    """Render the plan's root from `root_row`, then fetch and fill every relation.
+
+    A mutation's root fields come first in the queue, so they run one after the other, in
+    document order, before anything is read; `use_case_context` is what they receive.
+    """
+    runner = _Runner(conn, ctx, variables, limits, use_case_context)
     queues: list[Entries] = [[] for _ in plan.root.fetches]
     data = plan.root.render(root_row, ctx, queues)
     work = deque(zip(plan.root.fetches, queues, strict=True))
@@ -107,8 +112,14 @@ async def execute(
 
 class _Runner:
     def __init__(
-        self, conn: Connection, ctx: ReadContext, variables: VariableValues, limits: Limits
+        self,
+        conn: Connection,
+        ctx: ReadContext,
+        variables: VariableValues,
+        limits: Limits,
+        use_case_context: Any,
     ) -> None:
+        self.use_case_context = use_case_context
         self.conn = conn
         self.ctx = ctx
         self.variables = variables
@@ -132,7 +143,20 @@ class _Runner:
             return await self._run_one(fetch, entries)
         if fetch.kind == "many":
             return await self._run_many(fetch, entries)
+        if fetch.kind == "mutation":
+            return await self._run_mutation(fetch, entries)
         return await self._run_node(fetch, entries)
+
+    async def _run_mutation(self, fetch: Fetch, entries: Entries) -> list[tuple[Fetch, Entries]]:
+        mapping = fetch.mapping
+        assert isinstance(mapping, Mutation)
+        assert fetch.plan is not None
+        args = get_argument_values(fetch.field_def, fetch.field_node, self.variables)
+        payload = await mapping.run(self.use_case_context, args)
+        rendered, next_work = self._render_all(fetch.plan, [payload])
+        for parent, _ in entries:
+            parent[fetch.key] = rendered[0]
+        return next_work
 
     async def _run_one(self, fetch: Fetch, entries: Entries) -> list[tuple[Fetch, Entries]]:
         plan = fetch.plan
