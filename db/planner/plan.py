@@ -370,8 +370,8 @@ def _generate_render(type_name: str, steps: list[tuple[str, str, Any]]) -> Rende
                 namespace[f"s{i}"] = serializer
                 items.append(f"{key!r}: s{i}(f{i}(row, ctx))")
         elif kind == "embedded":
-            column, render = detail
-            namespace[f"e{i}"] = render
+            column, embedded_render = detail
+            namespace[f"e{i}"] = embedded_render
             items.append(f"{key!r}: _embed(e{i}, row[{column!r}], ctx)")
         else:
             queue_index, parent_column = detail
@@ -386,8 +386,8 @@ def _generate_render(type_name: str, steps: list[tuple[str, str, Any]]) -> Rende
         ]
     )
     exec(compile(source, f"<render {type_name}>", "exec"), namespace)
-    render: Render = namespace["render"]
-    return render
+    generated: Render = namespace["render"]
+    return generated
 
 
 def compile_operation(
