@@ -1,26 +1,16 @@
-"""The root Mutation type: each field runs one use case in one transaction."""
+"""The root Mutation type, composed from each aggregate's mutations.
+
+Every field runs one use case in one transaction and returns a payload whose entities the
+planner renders by id after the commit; broken rules come back as `userErrors`.
+"""
 
 from __future__ import annotations
 
 import strawberry
 
-from db.planner.mapping import Mutation as MutationMapping
-from schema import oracle
-from schema.check_ins.mutations import (
-    CreateCheckInInput,
-    CreateCheckInPayload,
-    run_create_check_in,
-)
-from schema.fields import mapped
+from schema.check_ins.mutations import CheckInMutations
 
 
 @strawberry.type(description="Changing OKR data; bad input comes back as userErrors.")
-class Mutation:
-    @strawberry.mutation(
-        description="Record a key result's value (or a milestone's done flag).",
-        metadata=mapped(MutationMapping(run_create_check_in)),
-    )
-    async def create_check_in(
-        self, info: strawberry.Info, input: CreateCheckInInput
-    ) -> CreateCheckInPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
+class Mutation(CheckInMutations):
+    pass

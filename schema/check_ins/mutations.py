@@ -13,7 +13,9 @@ from domain.errors import DomainError, Problem, raise_problems
 from domain.validation import parse
 from schema.check_ins.types import CheckIn
 from schema.errors import UserError, input_id, user_errors
-from schema.fields import embedded, to_one
+from db.planner.mapping import Mutation
+from schema import oracle
+from schema.fields import embedded, mapped, to_one
 from schema.scalars import DateTime, Decimal
 
 if TYPE_CHECKING:
@@ -63,3 +65,15 @@ async def run_create_check_in(ctx: RequestContext, args: dict[str, Any]) -> dict
         "key_result_id": created.key_result_id,
         "userErrors": [],
     }
+
+
+@strawberry.type
+class CheckInMutations:
+    @strawberry.mutation(
+        description="Record a key result's value (or a milestone's done flag).",
+        metadata=mapped(Mutation(run_create_check_in)),
+    )
+    async def create_check_in(
+        self, info: strawberry.Info, input: CreateCheckInInput
+    ) -> CreateCheckInPayload:
+        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
