@@ -19,7 +19,7 @@ from api.graphql_http import graphql_endpoint
 from api.migrations import head_revision
 from api.request_log import RequestIdMiddleware
 from api.settings import Settings, get_settings
-from db.embedded import embedded_database_url
+from db.embedded import embedded_database_url, stop_embedded
 from db.health import migration_revision
 from db.pool import create_pool
 
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> S
             yield {}
         finally:
             await pool.close()
+            stop_embedded()
 
     app = Starlette(
         routes=[

