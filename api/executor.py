@@ -201,5 +201,19 @@ async def execute_standard(
     )
     response: dict[str, Any] = {"data": result.data}
     if result.errors:
-        response["errors"] = [e.formatted for e in result.errors]
+        response["errors"] = [_client_error(e, ctx.request_id) for e in result.errors]
     return response
+
+
+def _client_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
+    """Errors okrql raised on purpose pass; anything else is a bug: logged, then masked."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return error.formatted
+    log.error("unexpected error in a resolver", exc_info=original)
+    return {
+        "message": "Unexpected error.",
+        "path": error.path,
+        "locations": [loc._asdict() for loc in error.locations or ()],
+        "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+    }

@@ -14,13 +14,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
-_STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({})))
+_STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"request_id"}
 
 
-class _RequestIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
-        return True
+_base_factory = logging.getLogRecordFactory()
+
+
+def _record_with_request_id(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    # Every record, whichever handler formats it, knows the request it was logged in.
+    record = _base_factory(*args, **kwargs)
+    record.request_id = request_id_var.get()
+    return record
+
+
+logging.setLogRecordFactory(_record_with_request_id)
 
 
 class JsonFormatter(logging.Formatter):
@@ -32,13 +39,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", "-"),
         }
-        entry.update(
-            {
-                k: v
-                for k, v in vars(record).items()
-                if k not in _STANDARD_ATTRS and k != "request_id"
-            }
-        )
+        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRS})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str, ensure_ascii=False)
@@ -46,7 +47,6 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(level: str, *, json_lines: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(_RequestIdFilter())
     handler.setFormatter(
         JsonFormatter()
         if json_lines

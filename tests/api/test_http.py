@@ -140,3 +140,33 @@ async def test_health_and_readiness(http: httpx.AsyncClient) -> None:
     ready = await http.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["status"] == "ok"
+
+
+@pytest.mark.parametrize("executor", ["planner", "standard"])
+async def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
+    http: httpx.AsyncClient,
+    demo_organization: int,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    executor: str,
+) -> None:
+    # given a bug deep in a derived field
+    def broken(*_: Any) -> float:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("schema.objectives.types.expected_progress", broken)
+    extra = {"x-okrql-executor": "standard"} if executor == "standard" else {}
+    # when a client reads it
+    response = await http.post(
+        "/graphql",
+        json={"query": "{ objectives(first: 1) { nodes { expectedProgress } } }"},
+        headers={"accept": RESPONSE_TYPE, "x-organization": "demo", **extra},
+    )
+    # then it sees a coded, masked error with a request id that the logs carry
+    error = response.json()["errors"][0]
+    assert error["message"] == "Unexpected error."
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert error["extensions"]["requestId"] == response.headers["x-request-id"]
+    assert "secret internals" not in response.text
+    logged = [r for r in caplog.records if r.levelname == "ERROR" and r.exc_info]
+    assert any(getattr(r, "request_id", None) == error["extensions"]["requestId"] for r in logged)
