@@ -209,7 +209,7 @@ def _client_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     """Errors okrql raised on purpose pass; anything else is a bug: logged, then masked."""
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
-        return error.formatted
+        return dict(error.formatted)
     log.error("unexpected error in a resolver", exc_info=original)
     return {
         "message": "Unexpected error.",
