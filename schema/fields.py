@@ -18,8 +18,6 @@ from db.planner.mapping import (
     Derived,
     Embedded,
     FieldMapping,
-    Many,
-    NodeById,
     ReadContext,
     Row,
     ToOne,
@@ -64,14 +62,3 @@ def node_id(type_name: str) -> Any:
 
     return derived(global_id, ("id",), f"The {type_name}'s opaque global id (Relay Node).")
 
-
-__all__ = [
-    "Many",
-    "NodeById",
-    "column",
-    "derived",
-    "mapped",
-    "node_id",
-    "to_one",
-    "value",
-]

@@ -21,7 +21,6 @@ from db.planner.mapping import (
     Embedded,
     Many,
     Mutation,
-    NodeById,
     ToOne,
     Value,
 )
@@ -151,5 +150,3 @@ async def resolve_connection(root: Any, info: strawberry.Info, **args: Any) -> d
         "nodes": rows,
     }
 
-
-__all__ = ["NodeById", "resolve_connection", "resolve_nodes"]

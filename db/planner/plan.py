@@ -29,8 +29,6 @@ from graphql import (
     SelectionSetNode,
     get_named_type,
     is_abstract_type,
-    is_leaf_type,
-    is_object_type,
     is_scalar_type,
     specified_scalar_types,
 )
@@ -402,8 +400,3 @@ def compile_operation(
     compiler = _Compiler(schema, fragments, variables)
     return OperationPlan(root=compiler.object_plan(root_type, [operation.selection_set], None, ()))
 
-
-def leaf_type_ok(field_def: GraphQLField) -> bool:
-    return is_leaf_type(get_named_type(field_def.type)) or is_object_type(
-        get_named_type(field_def.type)
-    )
