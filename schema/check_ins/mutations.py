@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from api.services.check_ins import create_check_in
+from db.planner.mapping import Mutation
 from domain.check_ins import Confidence, CreateCheckIn
 from domain.errors import DomainError, Problem, raise_problems
 from domain.validation import parse
+from schema import oracle
 from schema.check_ins.types import CheckIn
 from schema.errors import UserError, input_id, user_errors
-from db.planner.mapping import Mutation
-from schema import oracle
 from schema.fields import embedded, mapped, to_one
 from schema.scalars import DateTime, Decimal
 
