@@ -61,4 +61,3 @@ def node_id(type_name: str) -> Any:
         return encode_id(type_name, row["id"])
 
     return derived(global_id, ("id",), f"The {type_name}'s opaque global id (Relay Node).")
-

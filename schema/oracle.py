@@ -149,4 +149,3 @@ async def resolve_connection(root: Any, info: strawberry.Info, **args: Any) -> d
         "edges": [{"cursor": c, "node": r} for c, r in zip(cursors, rows, strict=True)],
         "nodes": rows,
     }
-

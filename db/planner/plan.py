@@ -399,4 +399,3 @@ def compile_operation(
         raise GraphQLError(f"The schema has no {operation.operation.value} type.")
     compiler = _Compiler(schema, fragments, variables)
     return OperationPlan(root=compiler.object_plan(root_type, [operation.selection_set], None, ()))
-
