@@ -1,0 +1,52 @@
+"""Where things are and how the bench database is named: one place for every path and default."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BENCH_DIR.parent
+PROJECT_VENV = PROJECT_DIR / ".venv"
+NODE_VENV = BENCH_DIR / ".venv-node"
+POSTGRAPHILE_DIR = BENCH_DIR / "postgraphile"
+WORKLOADS_DIR = BENCH_DIR / "workloads"
+RESULTS_DIR = BENCH_DIR / "results"
+
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+# The organisation the bench data belongs to; okrql acts as its admin (OKRQL_DEMO_ORGANIZATION).
+ORG_ID = 1
+ORG_SLUG = "bench"
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """The bench database and the template it is cloned from before each target."""
+
+    admin_url: str
+    name: str = "okrql_bench"
+    scale: float = 1.0
+    seed: int = 42
+
+    @property
+    def template(self) -> str:
+        return f"{self.name}_template"
+
+    @property
+    def url(self) -> str:
+        return with_database(self.admin_url, self.name)
+
+    @property
+    def template_url(self) -> str:
+        return with_database(self.admin_url, self.template)
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def admin_url_from_env() -> str:
+    return os.environ.get("BENCH_ADMIN_URL", DEFAULT_ADMIN_URL)

@@ -1,0 +1,148 @@
+"""Build the bench database and reset it between targets.
+
+The data is built once into a template database (migrated by the project's alembic, loaded
+with COPY, denormalised columns derived set-based, PostGraphile's functions added, VACUUM
+ANALYZE) and each target gets a fresh clone of it (CREATE DATABASE ... TEMPLATE): every server
+sees identical rows, statistics and visibility maps, and W3's inserts never leak into the next
+target. The template is rebuilt only when its fingerprint (data parameters, this loader, the
+SQL it runs, the project's migrations) changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import time
+from typing import Any
+
+import asyncpg
+
+from bench import okrql_rows, seed
+from bench.config import BENCH_DIR, PROJECT_DIR, PROJECT_VENV, DatabaseConfig
+from bench.verify_progress import verify_against_project
+
+DERIVE_SQL = BENCH_DIR / "sql" / "derive.sql"
+FUNCTIONS_SQL = BENCH_DIR / "postgraphile" / "functions.sql"
+TABLES_WITH_IDENTITY = (
+    "organization",
+    "app_user",
+    "team",
+    "cycle",
+    "objective",
+    "alignment",
+    "key_result",
+    "check_in",
+)
+
+
+def fingerprint(cfg: DatabaseConfig) -> str:
+    h = hashlib.sha256(f"scale={cfg.scale} seed={cfg.seed}".encode())
+    sources = [
+        BENCH_DIR / "seed.py",
+        BENCH_DIR / "load.py",
+        BENCH_DIR / "okrql_rows.py",
+        DERIVE_SQL,
+        FUNCTIONS_SQL,
+        *sorted((PROJECT_DIR / "alembic" / "versions").glob("*.py")),
+    ]
+    for path in sources:
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+async def ensure_template(cfg: DatabaseConfig) -> None:
+    """Build the template database unless one with the same fingerprint exists."""
+    fp = fingerprint(cfg)
+    admin = await asyncpg.connect(cfg.admin_url)
+    try:
+        existing = await admin.fetchval(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1",
+            cfg.template,
+        )
+        if existing == f"okrql bench {fp}":
+            print(f"  bench template {cfg.template} is current ({fp})", flush=True)
+            return
+        await admin.execute(f'DROP DATABASE IF EXISTS "{cfg.template}"')
+        await admin.execute(f'CREATE DATABASE "{cfg.template}"')
+    finally:
+        await admin.close()
+
+    t0 = time.perf_counter()
+    migrate(cfg.template_url)
+    data = seed.generate(cfg.scale, cfg.seed)
+    conn = await asyncpg.connect(cfg.template_url)
+    try:
+        async with conn.transaction():
+            await copy_rows(conn, data)
+            await conn.execute(DERIVE_SQL.read_text())
+            await conn.execute(FUNCTIONS_SQL.read_text())
+        await conn.execute("VACUUM ANALYZE")
+        counts = await conn.fetchrow(
+            "SELECT (SELECT count(*) FROM objective) AS objectives,"
+            " (SELECT count(*) FROM key_result) AS key_results,"
+            " (SELECT count(*) FROM check_in) AS check_ins"
+        )
+    finally:
+        await conn.close()
+    print(
+        f"  built {cfg.template} (scale {cfg.scale}, seed {cfg.seed}): {dict(counts)} "
+        f"in {time.perf_counter() - t0:.1f}s",
+        flush=True,
+    )
+    await verify_against_project(cfg.template_url)
+
+    admin = await asyncpg.connect(cfg.admin_url)
+    try:
+        await admin.execute(f"COMMENT ON DATABASE \"{cfg.template}\" IS 'okrql bench {fp}'")
+    finally:
+        await admin.close()
+
+
+async def reset(cfg: DatabaseConfig) -> None:
+    """Replace the bench database with a fresh clone of the template."""
+    admin = await asyncpg.connect(cfg.admin_url)
+    try:
+        # No FORCE: the only sessions on the bench database are servers this harness has
+        # already stopped; anything else connected is someone else's and must not be killed.
+        await admin.execute(f'DROP DATABASE IF EXISTS "{cfg.name}"')
+        await admin.execute(f'CREATE DATABASE "{cfg.name}" TEMPLATE "{cfg.template}"')
+    finally:
+        await admin.close()
+
+
+def migrate(url: str) -> None:
+    """The project's own migrations, exactly as an operator runs them."""
+    env = dict(os.environ, DATABASE_URL=url)
+    subprocess.run(
+        [str(PROJECT_VENV / "bin" / "alembic"), "upgrade", "head"],
+        cwd=PROJECT_DIR,
+        env=env,
+        check=True,
+        timeout=300,
+    )
+
+
+async def copy_rows(conn: asyncpg.Connection, data: seed.PeerData) -> None:
+    """COPY every table's rows; identity sequences then continue past the loaded ids."""
+    for table, rows in okrql_rows.tables(data).items():
+        columns = list(rows[0])
+        records = [tuple(row.values()) for row in rows]
+        await conn.copy_records_to_table(table, records=records, columns=columns)
+    for table in TABLES_WITH_IDENTITY:
+        await conn.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+            f" (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+        )
+
+
+async def data_shape(cfg: DatabaseConfig) -> dict[str, Any]:
+    """The ids the workloads may address, read from the template."""
+    conn = await asyncpg.connect(cfg.template_url)
+    try:
+        cycles = [r["id"] for r in await conn.fetch("SELECT id FROM cycle ORDER BY id")]
+        objectives = await conn.fetchval("SELECT count(*) FROM objective")
+    finally:
+        await conn.close()
+    return {"cycles": cycles, "objectives": objectives}
