@@ -99,7 +99,9 @@ TEAM = Source(
         "name": "t.name",
         "description": "t.description",
         "parent_team_id": "t.parent_team_id",
+        "version": "t.version",
         "created_at": "t.created_at",
+        "updated_at": "t.updated_at",
     },
     orders={"default": Order((("t.name", "text"), ("t.id", "bigint")))},
 )
@@ -115,7 +117,9 @@ CYCLE = Source(
         "starts_on": "t.starts_on",
         "ends_on": "t.ends_on",
         "parent_cycle_id": "t.parent_cycle_id",
+        "version": "t.version",
         "created_at": "t.created_at",
+        "updated_at": "t.updated_at",
     },
     orders={"default": Order((("t.starts_on", "date"), ("t.id", "bigint")))},
 )

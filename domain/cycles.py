@@ -3,13 +3,22 @@
 Cycle dates are calendar dates in the organisation's IANA time zone, so "Q1" in Stockholm
 starts an hour before Q1 in London. A cycle runs from 00:00 on ``starts_on`` to 00:00 on the
 day after ``ends_on`` (``ends_on`` is inclusive), both in that zone.
+
+Cycles nest (a year and its quarters): a cycle lies within its parent's days, and no cycle is
+its own ancestor. Names are unique in the organisation, so "2026 Q1" names one cycle.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
+
+from domain.errors import Problem, UserErrorCode
+from domain.hierarchy import becomes_own_ancestor
+from domain.validation import Command, Title
 
 # "localtime" is whatever the server's /etc/localtime says: an organisation's calendar must
 # not change when the API moves to another host.
@@ -77,3 +86,133 @@ def expected_progress(starts_on: date, ends_on: date, now: datetime, time_zone: 
     if elapsed >= length:
         return 1.0
     return elapsed / length
+
+
+# --- Writing cycles -----------------------------------------------------------------------
+
+
+class CreateCycle(Command):
+    """A new cycle, its global ids already resolved to keys."""
+
+    name: Title
+    starts_on: date
+    ends_on: date
+    parent_cycle_id: int | None = None
+
+
+class UpdateCycle(Command):
+    """Changes to a cycle: only the fields given (``model_fields_set``) change.
+
+    An explicit null detaches the cycle from its parent; name and dates cannot be cleared.
+    """
+
+    id: int
+    name: Title | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    parent_cycle_id: int | None = None
+    version: int | None = None
+
+
+# Fields an update may change but never clear.
+UPDATE_REQUIRED = ("name", "starts_on", "ends_on")
+
+
+@dataclass(frozen=True, slots=True)
+class CycleDates:
+    """A cycle as the nesting rules see it: its name (for messages) and its days."""
+
+    name: str
+    starts_on: date
+    ends_on: date
+
+
+def date_range_problems(starts_on: date, ends_on: date) -> list[Problem]:
+    """A cycle starts strictly before it ends (DESIGN.md: start < end).
+
+    ``ends_on`` is inclusive, so the shortest cycle spans two days.
+    """
+    if starts_on < ends_on:
+        return []
+    return [
+        Problem(
+            UserErrorCode.INVALID_DATE_RANGE,
+            ("input", "endsOn"),
+            f"Must be after the start date {starts_on.isoformat()}.",
+        )
+    ]
+
+
+def within_parent_problems(starts_on: date, ends_on: date, parent: CycleDates) -> list[Problem]:
+    """A cycle lies within its parent's days: a quarter never reaches outside its year."""
+    problems: list[Problem] = []
+    if starts_on < parent.starts_on:
+        problems.append(
+            Problem(
+                UserErrorCode.OUT_OF_RANGE,
+                ("input", "startsOn"),
+                f"Starts before its parent cycle {parent.name!r}"
+                f" ({parent.starts_on.isoformat()} to {parent.ends_on.isoformat()}).",
+            )
+        )
+    if ends_on > parent.ends_on:
+        problems.append(
+            Problem(
+                UserErrorCode.OUT_OF_RANGE,
+                ("input", "endsOn"),
+                f"Ends after its parent cycle {parent.name!r}"
+                f" ({parent.starts_on.isoformat()} to {parent.ends_on.isoformat()}).",
+            )
+        )
+    return problems
+
+
+def contains_children_problems(
+    starts_on: date, ends_on: date, children: Iterable[CycleDates]
+) -> list[Problem]:
+    """New days of a parent cycle still hold every child: a year cannot shrink off a quarter.
+
+    At most one problem per date, naming the child furthest outside.
+    """
+    before = [c for c in children if c.starts_on < starts_on]
+    after = [c for c in children if c.ends_on > ends_on]
+    problems: list[Problem] = []
+    if before:
+        first = min(before, key=lambda c: c.starts_on)
+        problems.append(
+            Problem(
+                UserErrorCode.OUT_OF_RANGE,
+                ("input", "startsOn"),
+                f"Its cycle {first.name!r} starts earlier, on {first.starts_on.isoformat()}.",
+            )
+        )
+    if after:
+        last = max(after, key=lambda c: c.ends_on)
+        problems.append(
+            Problem(
+                UserErrorCode.OUT_OF_RANGE,
+                ("input", "endsOn"),
+                f"Its cycle {last.name!r} ends later, on {last.ends_on.isoformat()}.",
+            )
+        )
+    return problems
+
+
+def parent_cycle_problems(cycle_id: int, new_parent_chain: Collection[int]) -> list[Problem]:
+    """A cycle never moves under itself or one of its own sub-cycles."""
+    if not becomes_own_ancestor(cycle_id, new_parent_chain):
+        return []
+    return [
+        Problem(
+            UserErrorCode.INVALID,
+            ("input", "parentCycleId"),
+            "A cycle cannot be part of itself or of one of its own sub-cycles.",
+        )
+    ]
+
+
+def duplicate_cycle_name(name: str) -> Problem:
+    """The problem of a name another cycle of the organisation already has."""
+    return Problem(
+        UserErrorCode.DUPLICATE_NAME, ("input", "name"), f"A cycle named {name!r} already exists."
+    )

@@ -1,4 +1,4 @@
-"""Key-result kinds, units and the progress/score rules.
+"""Key-result kinds, units, the progress/score rules, and the rules a key result's fields obey.
 
 `progress` and `score` run for every key result on every dashboard read (thousands per
 request), so they are plain float maths on plain arguments: no models, no Decimal, no
@@ -8,7 +8,19 @@ enum values as the strings the database stores.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
+
+from domain.check_ins import CheckInCadence
+from domain.errors import Problem, UserErrorCode
+from domain.updates import cleared_required
+from domain.validation import Command, Number, Text, Title, Weight
 
 
 class KeyResultKind(StrEnum):
@@ -122,3 +134,315 @@ def direction(start: float | None, target: float | None) -> KeyResultDirection |
     if target < start:
         return KeyResultDirection.DECREASE
     return None
+
+
+# --- writing key results ----------------------------------------------------------------
+# Everything below validates key-result writes (createKeyResult, updateKeyResult); the
+# scoring functions above never see a row that breaks these rules.
+
+# The key_result and alignment tables bound weights to (0, 1000]: one item a thousand times
+# another is already more than any scorecard needs, and it keeps weighted sums well inside
+# float precision.
+WEIGHT_MAX = Decimal(1000)
+UNIT_LABEL_MAX = 40
+DATA_SOURCE_MAX = 500
+EXTERNAL_ID_MAX = 200
+
+# ISO 4217 codes in use (list one of the standard: national currencies, funds, supranational
+# units and precious metals), plus a few withdrawn since 2021 that still appear in books being
+# closed (ANG, BGN, CUC, HRK, SLL, ZWL). XTS (testing) and XXX (no currency) are left out:
+# a money key result always has a currency.
+_CURRENCY_TABLE = """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD
+    BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP
+    DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS
+    INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD
+    MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR
+    PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS
+    SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW
+    UZS VED VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XUA
+    YER ZAR ZMW ZWG ZWL
+"""
+CURRENCY_CODES = frozenset(_CURRENCY_TABLE.split())
+
+READ_ONLY_STATUSES = frozenset({"CLOSED", "ARCHIVED"})
+
+
+def _error(code: UserErrorCode, message: str) -> PydanticCustomError:
+    return PydanticCustomError(code.value, message)
+
+
+def _weight_at_most_max(value: Decimal) -> Decimal:
+    if value > WEIGHT_MAX:
+        raise _error(UserErrorCode.OUT_OF_RANGE, f"At most {WEIGHT_MAX}.")
+    return value
+
+
+def _short_text(limit: int) -> Callable[[str | None], str | None]:
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        trimmed = value.strip()
+        if len(trimmed) > limit:
+            raise _error(UserErrorCode.TOO_LONG, f"At most {limit} characters.")
+        return trimmed or None
+
+    return check
+
+
+def _currency(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value not in CURRENCY_CODES:
+        raise _error(UserErrorCode.INVALID, "Must be an ISO 4217 code in capitals, e.g. SEK.")
+    return value
+
+
+def _not_negative(value: int) -> int:
+    if value < 0:
+        raise _error(UserErrorCode.OUT_OF_RANGE, "Must be 0 or more.")
+    return value
+
+
+# Weight plus the table's upper bound; shared by key results and alignments.
+BoundedWeight = Annotated[Weight, AfterValidator(_weight_at_most_max)]
+UnitLabel = Annotated[str | None, AfterValidator(_short_text(UNIT_LABEL_MAX))]
+DataSource = Annotated[str | None, AfterValidator(_short_text(DATA_SOURCE_MAX))]
+ExternalId = Annotated[str | None, AfterValidator(_short_text(EXTERNAL_ID_MAX))]
+Currency = Annotated[str | None, AfterValidator(_currency)]
+Position = Annotated[int, AfterValidator(_not_negative)]
+
+
+class CreateKeyResult(Command):
+    """A new key result, its global ids already resolved to keys."""
+
+    objective_id: int
+    title: Title
+    description: Text = None
+    kind: KeyResultKind
+    # `type` in the API; renamed here so it does not shadow the builtin.
+    result_type: KeyResultType = Field(KeyResultType.RESULT, alias="type")
+    unit: KeyResultUnit = KeyResultUnit.COUNT
+    currency: Currency = None
+    unit_label: UnitLabel = None
+    start_value: Number | None = None
+    target_value: Number | None = None
+    threshold_direction: ThresholdDirection | None = None
+    weight: BoundedWeight = Decimal(1)
+    owner_id: int | None = None
+    cadence: CheckInCadence = CheckInCadence.WEEKLY
+    data_source: DataSource = None
+    external_id: ExternalId = None
+    position: Position | None = None
+
+
+class UpdateKeyResult(Command):
+    """Changes to a key result: only the fields present in the input change.
+
+    A field explicitly set to null clears it (where the key result may lack it) and is
+    refused as REQUIRED where it may not; `changes` tells the two apart from absent fields.
+    """
+
+    id: int
+    version: int | None = None
+    title: Title | None = None
+    description: Text = None
+    kind: KeyResultKind | None = None
+    result_type: KeyResultType | None = Field(None, alias="type")
+    unit: KeyResultUnit | None = None
+    currency: Currency = None
+    unit_label: UnitLabel = None
+    start_value: Number | None = None
+    target_value: Number | None = None
+    threshold_direction: ThresholdDirection | None = None
+    weight: BoundedWeight | None = None
+    owner_id: int | None = None
+    cadence: CheckInCadence | None = None
+    data_source: DataSource = None
+    external_id: ExternalId = None
+    position: Position | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the input named (explicit nulls included), by attribute name."""
+        return {name: getattr(self, name) for name in self.model_fields_set - {"id", "version"}}
+
+
+@dataclass(frozen=True, slots=True)
+class KeyResultDraft:
+    """A key result's editable state, as it would be written; the rules judge this whole state,
+    so an update is checked against what the key result becomes, not only what changed."""
+
+    title: str
+    description: str | None
+    kind: str
+    result_type: str
+    unit: str
+    currency: str | None
+    unit_label: str | None
+    start_value: Decimal | None
+    target_value: Decimal | None
+    threshold_direction: str | None
+    weight: Decimal
+    owner_id: int | None
+    cadence: str
+    data_source: str | None
+    external_id: str | None
+    position: int
+
+
+# The API name of each draft attribute, for problems found on the resulting state.
+INPUT_FIELDS = {
+    "title": "title",
+    "description": "description",
+    "kind": "kind",
+    "result_type": "type",
+    "unit": "unit",
+    "currency": "currency",
+    "unit_label": "unitLabel",
+    "start_value": "startValue",
+    "target_value": "targetValue",
+    "threshold_direction": "thresholdDirection",
+    "weight": "weight",
+    "owner_id": "ownerId",
+    "cadence": "cadence",
+    "data_source": "dataSource",
+    "external_id": "externalId",
+    "position": "position",
+}
+# Every key result has these; an update may change them but not clear them. An owner is
+# required too: reporting is someone's job (DESIGN.md, "Reporting").
+_NOT_NULLABLE = frozenset(
+    {"title", "kind", "result_type", "unit", "weight", "owner_id", "cadence", "position"}
+)
+
+
+def _field(attribute: str) -> tuple[str, str]:
+    return ("input", INPUT_FIELDS[attribute])
+
+
+def draft_from_command(
+    command: CreateKeyResult, *, default_owner_id: int | None, next_position: int
+) -> KeyResultDraft:
+    """The state a new key result would have: the command plus the defaults the server picks
+    (owner: the creator; position: after the objective's last key result)."""
+    return KeyResultDraft(
+        title=command.title,
+        description=command.description,
+        kind=command.kind.value,
+        result_type=command.result_type.value,
+        unit=command.unit.value,
+        currency=command.currency,
+        unit_label=command.unit_label,
+        start_value=command.start_value,
+        target_value=command.target_value,
+        threshold_direction=(
+            None if command.threshold_direction is None else command.threshold_direction.value
+        ),
+        weight=command.weight,
+        owner_id=default_owner_id if command.owner_id is None else command.owner_id,
+        cadence=command.cadence.value,
+        data_source=command.data_source,
+        external_id=command.external_id,
+        position=next_position if command.position is None else command.position,
+    )
+
+
+def update_problems(command: UpdateKeyResult) -> list[Problem]:
+    """Explicit nulls for what every key result must have."""
+    return cleared_required(command, sorted(_NOT_NULLABLE))
+
+
+def apply_update(draft: KeyResultDraft, command: UpdateKeyResult) -> KeyResultDraft:
+    """The state a key result would have after the update (run `update_problems` first)."""
+    # Enum members become their stored strings, like every other value of a draft.
+    changes: dict[str, Any] = {
+        name: value.value if isinstance(value, StrEnum) else value
+        for name, value in command.changes().items()
+    }
+    return replace(draft, **changes)
+
+
+def read_only_problems(objective_status: str, field: tuple[str, ...]) -> list[Problem]:
+    """Closed and archived objectives, and what they hold, change only after a reopen."""
+    if objective_status not in READ_ONLY_STATUSES:
+        return []
+    return [
+        Problem(
+            UserErrorCode.OBJECTIVE_READ_ONLY,
+            field,
+            f"The objective is {objective_status.lower()}; reopen it to change it.",
+        )
+    ]
+
+
+def _wrong_kind(attribute: str, message: str) -> Problem:
+    return Problem(UserErrorCode.WRONG_KIND, _field(attribute), message)
+
+
+def _required(attribute: str, message: str) -> Problem:
+    return Problem(UserErrorCode.REQUIRED, _field(attribute), message)
+
+
+def key_result_problems(draft: KeyResultDraft) -> list[Problem]:
+    """The rules between a key result's fields: what each kind measures with, and what each
+    unit needs.
+
+    NUMERIC needs a start and a different target; THRESHOLD a bound (target) and a direction;
+    MILESTONE no numbers at all. CURRENCY needs an ISO 4217 code, CUSTOM a label; a code or
+    label on another unit is a mistake worth reporting rather than storing.
+    """
+    problems: list[Problem] = []
+    if draft.kind == _NUMERIC:
+        if draft.start_value is None:
+            problems.append(_required("start_value", "A numeric key result needs a start."))
+        if draft.target_value is None:
+            problems.append(_required("target_value", "A numeric key result needs a target."))
+        if (
+            draft.start_value is not None
+            and draft.target_value is not None
+            and draft.target_value == draft.start_value
+        ):
+            problems.append(
+                Problem(
+                    UserErrorCode.TARGET_EQUALS_START,
+                    _field("target_value"),
+                    "The target must differ from the start.",
+                )
+            )
+        if draft.threshold_direction is not None:
+            problems.append(
+                _wrong_kind("threshold_direction", "Only threshold key results have one.")
+            )
+    elif draft.kind == _THRESHOLD:
+        if draft.target_value is None:
+            problems.append(_required("target_value", "A threshold needs its bound."))
+        if draft.threshold_direction is None:
+            problems.append(_required("threshold_direction", "AT_LEAST or AT_MOST the bound?"))
+        if draft.start_value is not None:
+            problems.append(_wrong_kind("start_value", "A threshold has no start value."))
+    elif draft.kind == _MILESTONE:
+        for attribute in ("start_value", "target_value", "threshold_direction"):
+            if getattr(draft, attribute) is not None:
+                problems.append(
+                    _wrong_kind(attribute, "A milestone is done or not; it takes no numbers.")
+                )
+    if draft.unit == KeyResultUnit.CURRENCY:
+        if draft.currency is None:
+            problems.append(_required("currency", "A currency amount needs its ISO 4217 code."))
+    elif draft.currency is not None:
+        problems.append(_wrong_kind("currency", "Only CURRENCY key results have a currency."))
+    if draft.unit == KeyResultUnit.CUSTOM:
+        if draft.unit_label is None:
+            problems.append(_required("unit_label", "A custom unit needs its label."))
+    elif draft.unit_label is not None:
+        problems.append(_wrong_kind("unit_label", "Only CUSTOM key results have a unit label."))
+    return problems
+
+
+def new_key_result_problems(draft: KeyResultDraft) -> list[Problem]:
+    """`key_result_problems` plus what only a new key result must have: an owner (older rows
+    without one can still be edited; `update_problems` keeps an owner from being cleared)."""
+    problems = key_result_problems(draft)
+    if draft.owner_id is None:
+        problems.append(_required("owner_id", "Someone must report the key result's values."))
+    return problems

@@ -1,10 +1,22 @@
-"""Objective levels, lifecycle states, progress aggregation and pace."""
+"""Objective levels, lifecycle states, progress aggregation and pace; the lifecycle's
+transitions, the close and cycle-close rules, ownership, and the objective commands."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from itertools import chain
+from typing import Annotated, Any
+
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+
+from domain.alignments import cycles_overlap
+from domain.errors import Problem, UserErrorCode
+from domain.validation import Command, Number, Text, Title
 
 
 class ObjectiveLevel(StrEnum):
@@ -113,3 +125,284 @@ def pace_status(score: float | None, expected: float, confidence: str | None) ->
     if behind <= AT_RISK_TOLERANCE + _BOUNDARY_SLACK:
         return PaceStatus.AT_RISK
     return PaceStatus.OFF_TRACK
+
+
+# --- Lifecycle ----------------------------------------------------------------------------
+#
+# DRAFT -> ACTIVE -> CLOSED; any -> ARCHIVED; CLOSED or ARCHIVED -> ACTIVE only by reopening.
+# Each mutation may make only its own moves, so a client cannot close an objective without its
+# final score and outcome (setObjectiveStatus), nor sneak an archived one back through it.
+
+
+class LifecycleAction(StrEnum):
+    """The operations that move an objective between statuses."""
+
+    SET_STATUS = "SET_STATUS"  # setObjectiveStatus: activate a draft, archive
+    CLOSE = "CLOSE"  # closeObjective, closeCycle: keeps a final score and outcome
+    REOPEN = "REOPEN"  # reopenObjective: back to ACTIVE from CLOSED or ARCHIVED
+
+
+_D, _A, _C, _X = (
+    ObjectiveStatus.DRAFT,
+    ObjectiveStatus.ACTIVE,
+    ObjectiveStatus.CLOSED,
+    ObjectiveStatus.ARCHIVED,
+)
+
+TRANSITIONS: Mapping[LifecycleAction, frozenset[tuple[ObjectiveStatus, ObjectiveStatus]]] = {
+    LifecycleAction.SET_STATUS: frozenset({(_D, _A), (_D, _X), (_A, _X), (_C, _X)}),
+    # A draft may be closed too: closing a cycle settles every objective still open in it.
+    LifecycleAction.CLOSE: frozenset({(_D, _C), (_A, _C)}),
+    LifecycleAction.REOPEN: frozenset({(_C, _A), (_X, _A)}),
+}
+
+INITIAL_STATUSES = frozenset({ObjectiveStatus.DRAFT, ObjectiveStatus.ACTIVE})
+# Which statuses are read-only (CLOSED, ARCHIVED) is decided once, for objectives and what they
+# hold alike: domain.key_results.read_only_problems.
+
+
+def transition_allowed(action: LifecycleAction, current: str, target: str) -> bool:
+    """Return whether ``action`` may move an objective from ``current`` to ``target``."""
+    return (ObjectiveStatus(current), ObjectiveStatus(target)) in TRANSITIONS[action]
+
+
+def _refusal(action: LifecycleAction, current: ObjectiveStatus, target: ObjectiveStatus) -> str:
+    if current == target:
+        return f"The objective is already {current.value}."
+    if action is LifecycleAction.SET_STATUS and target == _C:
+        return "Close an objective with closeObjective: it keeps the final score and outcome."
+    if action is LifecycleAction.SET_STATUS and current == _X:
+        return "An archived objective is brought back with reopenObjective."
+    if action is LifecycleAction.SET_STATUS and current == _C:
+        return "A closed objective can only be archived or reopened (reopenObjective)."
+    if action is LifecycleAction.REOPEN:
+        return "Only a closed or archived objective can be reopened."
+    if action is LifecycleAction.CLOSE:
+        return f"A {current.value} objective cannot be closed; only DRAFT and ACTIVE ones."
+    return f"An objective cannot go from {current.value} to {target.value}."
+
+
+def transition_problems(
+    action: LifecycleAction, current: str, target: str, field: tuple[str, ...]
+) -> list[Problem]:
+    """The INVALID_TRANSITION problem, on ``field``, if ``action`` may not make this move."""
+    if transition_allowed(action, current, target):
+        return []
+    message = _refusal(action, ObjectiveStatus(current), ObjectiveStatus(target))
+    return [Problem(UserErrorCode.INVALID_TRANSITION, field, message)]
+
+
+# --- Closing ------------------------------------------------------------------------------
+
+# The seeds: reaching 70% of an ambitious objective is a good result, so it counts as achieved;
+# above 30% something real moved (partial); at or below, the objective was missed.
+ACHIEVED_FROM = Decimal("0.7")
+PARTIAL_ABOVE = Decimal("0.3")
+
+
+def final_score(progress: Decimal | None, override: Decimal | None) -> Decimal:
+    """The score an objective keeps when closed: ``override`` when given, else its progress.
+
+    An objective with nothing to score (progress null) closes at 0: it achieved nothing
+    measurable, and a closed objective always has a score.
+    """
+    if override is not None:
+        return override
+    return Decimal(0) if progress is None else progress
+
+
+def outcome_for_score(score: Decimal) -> ObjectiveOutcome:
+    """The outcome a cycle's close gives an open objective from its final score.
+
+    ACHIEVED from ``ACHIEVED_FROM`` (0.7) up, PARTIAL above ``PARTIAL_ABOVE`` (0.3), else
+    MISSED. CANCELLED is never derived: only a person can decide an objective was dropped.
+    """
+    if score >= ACHIEVED_FROM:
+        return ObjectiveOutcome.ACHIEVED
+    if score > PARTIAL_ABOVE:
+        return ObjectiveOutcome.PARTIAL
+    return ObjectiveOutcome.MISSED
+
+
+# --- Ownership ----------------------------------------------------------------------------
+
+_TEAM_FIELD = ("input", "ownerTeamId")
+_USER_FIELD = ("input", "ownerUserId")
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Who owns an objective: its level and the team or person that goes with it."""
+
+    level: ObjectiveLevel
+    team_id: int | None
+    user_id: int | None
+
+
+def owner_problems(owner: Owner) -> list[Problem]:
+    """The owner fields that do not fit the level: a TEAM objective has exactly an owner team,
+    a PERSON objective exactly an owner person, a COMPANY objective neither."""
+    problems: list[Problem] = []
+    wants_team = owner.level == ObjectiveLevel.TEAM
+    wants_user = owner.level == ObjectiveLevel.PERSON
+    level = owner.level.value
+    if wants_team and owner.team_id is None:
+        problems.append(
+            Problem(UserErrorCode.REQUIRED, _TEAM_FIELD, "A TEAM objective needs an owner team.")
+        )
+    if not wants_team and owner.team_id is not None:
+        problems.append(
+            Problem(UserErrorCode.INVALID, _TEAM_FIELD, f"A {level} objective has no owner team.")
+        )
+    if wants_user and owner.user_id is None:
+        problems.append(
+            Problem(UserErrorCode.REQUIRED, _USER_FIELD, "A PERSON objective needs an owner.")
+        )
+    if not wants_user and owner.user_id is not None:
+        problems.append(
+            Problem(UserErrorCode.INVALID, _USER_FIELD, f"A {level} objective has no owner person.")
+        )
+    return problems
+
+
+def updated_owner(current: Owner, changes: Mapping[str, Any]) -> Owner:
+    """The owner after a partial update whose given fields are ``changes``.
+
+    Given fields win. An owner field left out keeps its value when it fits the (possibly new)
+    level and is cleared otherwise, so moving a PERSON objective to COMPANY needs no explicit
+    ``ownerUserId: null``, while a form that resends an unchanged level keeps the owner.
+    """
+    level = ObjectiveLevel(changes.get("level") or current.level)
+    kept_team = current.team_id if level == ObjectiveLevel.TEAM else None
+    kept_user = current.user_id if level == ObjectiveLevel.PERSON else None
+    return Owner(
+        level, changes.get("owner_team_id", kept_team), changes.get("owner_user_id", kept_user)
+    )
+
+
+# --- Cycles of aligned objectives ---------------------------------------------------------
+
+
+def moved_cycle_problems(
+    new_cycle: tuple[date, date], aligned: Iterable[tuple[date, date]]
+) -> list[Problem]:
+    """ALIGNMENT_CYCLES_DISJOINT when an objective moves to a cycle that no longer overlaps the
+    cycle of an objective it is aligned with (a parent or a child): alignments only link
+    objectives whose cycles overlap, and a move must not break that."""
+    if all(cycles_overlap(*new_cycle, *other) for other in aligned):
+        return []
+    return [
+        Problem(
+            UserErrorCode.ALIGNMENT_CYCLES_DISJOINT,
+            ("input", "cycleId"),
+            "The new cycle does not overlap the cycle of an aligned objective; remove that"
+            " alignment first.",
+        )
+    ]
+
+
+# --- Commands -----------------------------------------------------------------------------
+
+
+def _initial_status(value: ObjectiveStatus) -> ObjectiveStatus:
+    if value not in INITIAL_STATUSES:
+        raise PydanticCustomError(
+            UserErrorCode.INVALID_TRANSITION.value,
+            "A new objective starts as DRAFT or ACTIVE.",
+        )
+    return value
+
+
+def _score_range(value: Decimal) -> Decimal:
+    if not 0 <= value <= 1:
+        raise PydanticCustomError(UserErrorCode.OUT_OF_RANGE.value, "Must be between 0 and 1.")
+    return value
+
+
+Score = Annotated[Number, AfterValidator(_score_range)]
+
+
+class CreateObjective(Command):
+    """A new objective, its global ids already resolved to keys."""
+
+    title: Title
+    description: Text = None
+    cycle_id: int
+    level: ObjectiveLevel
+    owner_team_id: int | None = None
+    owner_user_id: int | None = None
+    progress_source: ProgressSource = ProgressSource.KEY_RESULTS
+    status: Annotated[ObjectiveStatus, AfterValidator(_initial_status)] = ObjectiveStatus.ACTIVE
+
+    @property
+    def owner(self) -> Owner:
+        """The owner as given (checked against the level by ``owner_problems``)."""
+        return Owner(self.level, self.owner_team_id, self.owner_user_id)
+
+
+class UpdateObjective(Command):
+    """A partial change of an objective: only the fields given (``model_fields_set``) change.
+
+    ``description: null`` clears the description; the fields in ``UPDATE_REQUIRED`` cannot be
+    cleared (domain.updates.cleared_required), and the owner fields follow ``updated_owner``.
+    """
+
+    id: int
+    title: Title | None = None
+    description: Text = None
+    cycle_id: int | None = None
+    level: ObjectiveLevel | None = None
+    owner_team_id: int | None = None
+    owner_user_id: int | None = None
+    progress_source: ProgressSource | None = None
+    version: int | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The given fields (by Python name) and their new values; absent ones are left out."""
+        return {
+            name: getattr(self, name)
+            for name in self.model_fields_set
+            if name not in ("id", "version")
+        }
+
+
+# Fields an update may change but never clear.
+UPDATE_REQUIRED = ("title", "cycle_id", "level", "progress_source")
+
+
+class SetObjectiveStatus(Command):
+    """Activate a draft or archive an objective."""
+
+    id: int
+    status: ObjectiveStatus
+    version: int | None = None
+
+
+class CloseObjective(Command):
+    """Close an objective with its final score, outcome and reflection."""
+
+    id: int
+    outcome: ObjectiveOutcome
+    final_score: Score | None = None
+    reflection: Text = None
+    version: int | None = None
+
+
+class ReopenObjective(Command):
+    """Make a closed or archived objective ACTIVE (and editable) again."""
+
+    id: int
+    version: int | None = None
+
+
+class DeleteObjective(Command):
+    """Delete an objective with its key results and check-ins."""
+
+    id: int
+    version: int | None = None
+
+
+class CloseCycle(Command):
+    """Close every open (DRAFT or ACTIVE) objective of a cycle at its computed score."""
+
+    cycle_id: int

@@ -9,8 +9,20 @@ from __future__ import annotations
 import strawberry
 
 from schema.check_ins.mutations import CheckInMutations
+from schema.cycles.mutations import CycleMutations
+from schema.key_results.mutations import KeyResultMutations
+from schema.objectives.alignment_mutations import AlignmentMutations
+from schema.objectives.mutations import ObjectiveMutations
+from schema.teams.mutations import TeamMutations
 
 
 @strawberry.type(description="Changing OKR data; bad input comes back as userErrors.")
-class Mutation(CheckInMutations):
+class Mutation(
+    CheckInMutations,
+    CycleMutations,
+    ObjectiveMutations,
+    TeamMutations,
+    KeyResultMutations,
+    AlignmentMutations,
+):
     pass

@@ -39,6 +39,10 @@ class Cycle(Node):
         "cycle", "parent_cycle_id", "The cycle this one is part of (a quarter's year), if any."
     )
     created_at: DateTime = column("created_at", "When the cycle was created.")
+    version: int = column(
+        "version", "Increases with every change; send it back to update without losing edits."
+    )
+    updated_at: DateTime = column("updated_at", "When the cycle last changed.")
 
     @strawberry.field(
         description="Cycles nested in this one, by start date.",

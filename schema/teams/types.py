@@ -27,6 +27,10 @@ class Team(Node):
         "team", "parent_team_id", "The team this one is part of, if any."
     )
     created_at: DateTime = column("created_at", "When the team was created.")
+    version: int = column(
+        "version", "Increases with every change; send it back to update without losing edits."
+    )
+    updated_at: DateTime = column("updated_at", "When the team last changed.")
 
     @strawberry.field(
         description="The team's members, by name.", metadata=mapped(Many("team.members"))

@@ -1,0 +1,201 @@
+"""Key-result writes: validate the resulting state, write, refresh progress, log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Any
+
+from api.context import Identity
+from api.services import progress
+from db import events
+from db import key_results as db
+from db.progress import Connection
+from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
+from domain.key_results import (
+    INPUT_FIELDS,
+    CreateKeyResult,
+    KeyResultDraft,
+    UpdateKeyResult,
+    apply_update,
+    draft_from_command,
+    key_result_problems,
+    new_key_result_problems,
+    read_only_problems,
+    update_problems,
+)
+from domain.updates import stale_version
+
+
+@dataclass(frozen=True, slots=True)
+class KeyResultWritten:
+    key_result_id: int
+    objective_id: int
+
+
+def _values(draft: KeyResultDraft) -> db.KeyResultValues:
+    return db.KeyResultValues(**asdict(draft))
+
+
+def _draft(values: db.KeyResultValues) -> KeyResultDraft:
+    return KeyResultDraft(**asdict(values))
+
+
+def _snapshot(draft: KeyResultDraft, objective_id: int, version: int) -> dict[str, Any]:
+    """A key result's own state for the event log, in the API's names (derived values such as
+    the current value are left out: they are not the owner's change)."""
+    state: dict[str, Any] = {"objectiveId": objective_id}
+    for name, value in asdict(draft).items():
+        state[INPUT_FIELDS[name]] = str(value) if isinstance(value, Decimal) else value
+    state["version"] = version
+    return state
+
+
+async def _owner_problems(
+    conn: Connection, organization_id: int, owner_id: int | None
+) -> list[Problem]:
+    if owner_id is None or await db.is_member(conn, organization_id, owner_id):
+        return []
+    return [Problem(UserErrorCode.NOT_FOUND, ("input", "ownerId"), "No such member.")]
+
+
+def _constraint_problem(error: Exception) -> DomainError:
+    if isinstance(error, db.ExternalIdTakenError):
+        return DomainError.of(
+            UserErrorCode.DUPLICATE_EXTERNAL_ID,
+            ("input", "externalId"),
+            "Another key result of the organisation has this external id.",
+        )
+    return DomainError.of(UserErrorCode.NOT_FOUND, ("input", "ownerId"), "No such member.")
+
+
+async def create_key_result(
+    conn: Connection, identity: Identity, command: CreateKeyResult, now: dt.datetime
+) -> KeyResultWritten:
+    """Add a key result to an open objective and fold it into the objective's progress."""
+    organization_id = identity.organization_id
+    async with conn.transaction():
+        objective = await db.lock_objective(conn, organization_id, command.objective_id)
+        if objective is None:
+            raise DomainError.of(
+                UserErrorCode.NOT_FOUND, ("input", "objectiveId"), "No such objective."
+            )
+        position = (
+            await db.next_position(conn, organization_id, objective.id)
+            if command.position is None
+            else command.position
+        )
+        draft = draft_from_command(
+            command, default_owner_id=identity.user_id, next_position=position
+        )
+        raise_problems(
+            [
+                *read_only_problems(objective.status, ("input", "objectiveId")),
+                *new_key_result_problems(draft),
+                *await _owner_problems(conn, organization_id, command.owner_id),
+            ]
+        )
+        try:
+            key_result_id = await db.insert(
+                conn, organization_id, objective.id, _values(draft), now
+            )
+        except (db.ExternalIdTakenError, db.OwnerNotMemberError) as error:
+            raise _constraint_problem(error) from None
+        # A new key result: its next check-in is due one cadence after its creation, and the
+        # objective's weighted progress now counts it (at its start).
+        await progress.refresh_key_results(conn, organization_id, [key_result_id])
+        await progress.refresh_objectives(conn, organization_id, [objective.id])
+        await events.record(
+            conn,
+            organization_id,
+            type="key_result.created",
+            subject_type="KeyResult",
+            subject_id=key_result_id,
+            actor_user_id=identity.user_id,
+            before=None,
+            after=_snapshot(draft, objective.id, 1),
+        )
+    return KeyResultWritten(key_result_id, objective.id)
+
+
+async def update_key_result(
+    conn: Connection, identity: Identity, command: UpdateKeyResult, now: dt.datetime
+) -> KeyResultWritten:
+    """Change a key result; the rules judge the state it ends up in, not just the changes.
+
+    Progress and the next check-in's due time are recomputed from the new state, since the
+    start, target, weight, kind or cadence may have moved.
+    """
+    organization_id = identity.organization_id
+    raise_problems(update_problems(command))
+    async with conn.transaction():
+        locked = await db.lock(conn, organization_id, command.id)
+        if locked is None:
+            raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such key result.")
+        raise_problems(stale_version(command.version, locked.version))
+        before = _draft(locked.values)
+        after = apply_update(before, command)
+        owner_changed = after.owner_id != before.owner_id
+        raise_problems(
+            [
+                *read_only_problems(locked.objective_status, ("input", "id")),
+                *key_result_problems(after),
+                *await _owner_problems(
+                    conn, organization_id, after.owner_id if owner_changed else None
+                ),
+            ]
+        )
+        try:
+            version = await db.update(conn, organization_id, locked.id, _values(after), now)
+        except (db.ExternalIdTakenError, db.OwnerNotMemberError) as error:
+            raise _constraint_problem(error) from None
+        await progress.refresh_key_results(conn, organization_id, [locked.id])
+        await progress.refresh_objectives(conn, organization_id, [locked.objective_id])
+        await events.record(
+            conn,
+            organization_id,
+            type="key_result.updated",
+            subject_type="KeyResult",
+            subject_id=locked.id,
+            actor_user_id=identity.user_id,
+            before=_snapshot(before, locked.objective_id, locked.version),
+            after=_snapshot(after, locked.objective_id, version),
+        )
+    return KeyResultWritten(locked.id, locked.objective_id)
+
+
+async def delete_key_result(
+    conn: Connection,
+    identity: Identity,
+    key_result_id: int,
+    version: int | None,
+) -> KeyResultWritten:
+    """Remove a key result with its check-ins; its objective's progress no longer counts it.
+
+    Alignments that supported this key result keep supporting its objective.
+    """
+    organization_id = identity.organization_id
+    async with conn.transaction():
+        locked = await db.lock(conn, organization_id, key_result_id)
+        if locked is None:
+            raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such key result.")
+        raise_problems(
+            [
+                *stale_version(version, locked.version),
+                *read_only_problems(locked.objective_status, ("input", "id")),
+            ]
+        )
+        await db.delete(conn, organization_id, locked.id)
+        await progress.refresh_objectives(conn, organization_id, [locked.objective_id])
+        await events.record(
+            conn,
+            organization_id,
+            type="key_result.deleted",
+            subject_type="KeyResult",
+            subject_id=locked.id,
+            actor_user_id=identity.user_id,
+            before=_snapshot(_draft(locked.values), locked.objective_id, locked.version),
+            after=None,
+        )
+    return KeyResultWritten(locked.id, locked.objective_id)

@@ -1,0 +1,203 @@
+"""Creating and changing teams, and who belongs to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from api.context import Identity
+from db import events
+from db import teams as db
+from db.progress import Connection
+from db.teams import TeamNameTakenError, TeamRow
+from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
+from domain.teams import (
+    UPDATE_REQUIRED,
+    CreateTeam,
+    TeamMembership,
+    UpdateTeam,
+    duplicate_team_name,
+    parent_team_problems,
+)
+from domain.updates import cleared_required, stale_version
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipChanged:
+    team_id: int
+    user_id: int
+
+
+def _snapshot(team: TeamRow) -> dict[str, Any]:
+    return {
+        "name": team.name,
+        "description": team.description,
+        "parentTeamId": team.parent_team_id,
+        "version": team.version,
+    }
+
+
+def _parent_not_found() -> Problem:
+    return Problem(UserErrorCode.NOT_FOUND, ("input", "parentTeamId"), "No such team.")
+
+
+def _team_not_found() -> Problem:
+    return Problem(UserErrorCode.NOT_FOUND, ("input", "teamId"), "No such team.")
+
+
+async def create_team(conn: Connection, identity: Identity, command: CreateTeam) -> int:
+    """Create a team, optionally inside a parent team; its id."""
+    organization_id = identity.organization_id
+    try:
+        async with conn.transaction():
+            problems: list[Problem] = []
+            if (
+                command.parent_team_id is not None
+                and await db.share(conn, organization_id, command.parent_team_id) is None
+            ):
+                problems.append(_parent_not_found())
+            if await db.name_taken(conn, organization_id, command.name):
+                problems.append(duplicate_team_name(command.name))
+            raise_problems(problems)
+            team = await db.insert(
+                conn,
+                organization_id,
+                name=command.name,
+                description=command.description,
+                parent_team_id=command.parent_team_id,
+            )
+            await events.record(
+                conn,
+                organization_id,
+                type="team.created",
+                subject_type="Team",
+                subject_id=team.id,
+                actor_user_id=identity.user_id,
+                before=None,
+                after=_snapshot(team),
+            )
+    except TeamNameTakenError as taken:
+        # A concurrent request took the name between our check and our write.
+        raise DomainError([duplicate_team_name(taken.name)]) from None
+    return team.id
+
+
+async def update_team(conn: Connection, identity: Identity, command: UpdateTeam) -> int:
+    """Change the fields the command gives; the team's id.
+
+    A team cannot move under itself or one of its sub-teams. Nothing is written (and the
+    version stays) when no field actually changes.
+    """
+    organization_id = identity.organization_id
+    given = command.model_fields_set
+    raise_problems(cleared_required(command, UPDATE_REQUIRED))
+    moves = "parent_team_id" in given
+    try:
+        async with conn.transaction():
+            if moves:
+                # Before any row lock, so every mover takes the locks in the same order.
+                await db.lock_tree(conn, organization_id)
+            current = await db.lock(conn, organization_id, command.id)
+            if current is None:
+                raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such team.")
+            raise_problems(stale_version(command.version, current.version))
+            name = current.name if command.name is None else command.name
+            description = command.description if "description" in given else current.description
+            parent_id = command.parent_team_id if moves else current.parent_team_id
+            problems: list[Problem] = []
+            if parent_id is not None and parent_id != current.parent_team_id:
+                loop = parent_team_problems(
+                    current.id, await db.ancestors(conn, organization_id, parent_id)
+                )
+                problems += loop
+                if not loop and await db.share(conn, organization_id, parent_id) is None:
+                    problems.append(_parent_not_found())
+            if name != current.name and await db.name_taken(
+                conn, organization_id, name, current.id
+            ):
+                problems.append(duplicate_team_name(name))
+            raise_problems(problems)
+            if (name, description, parent_id) == (
+                current.name,
+                current.description,
+                current.parent_team_id,
+            ):
+                return current.id
+            updated = await db.update(
+                conn,
+                organization_id,
+                current.id,
+                name=name,
+                description=description,
+                parent_team_id=parent_id,
+            )
+            await events.record(
+                conn,
+                organization_id,
+                type="team.updated",
+                subject_type="Team",
+                subject_id=current.id,
+                actor_user_id=identity.user_id,
+                before=_snapshot(current),
+                after=_snapshot(updated),
+            )
+    except TeamNameTakenError as taken:
+        raise DomainError([duplicate_team_name(taken.name)]) from None
+    return updated.id
+
+
+async def add_team_member(
+    conn: Connection, identity: Identity, command: TeamMembership
+) -> MembershipChanged:
+    """Make a member of the organisation a member of the team; adding twice changes nothing."""
+    organization_id = identity.organization_id
+    async with conn.transaction():
+        problems: list[Problem] = []
+        if await db.share(conn, organization_id, command.team_id) is None:
+            problems.append(_team_not_found())
+        if not await db.share_member(conn, organization_id, command.user_id):
+            problems.append(
+                Problem(
+                    UserErrorCode.NOT_FOUND,
+                    ("input", "userId"),
+                    "No such member of the organisation.",
+                )
+            )
+        raise_problems(problems)
+        if await db.add_member(conn, organization_id, command.team_id, command.user_id):
+            await events.record(
+                conn,
+                organization_id,
+                type="team.member_added",
+                subject_type="Team",
+                subject_id=command.team_id,
+                actor_user_id=identity.user_id,
+                before=None,
+                after={"userId": command.user_id},
+            )
+    return MembershipChanged(command.team_id, command.user_id)
+
+
+async def remove_team_member(
+    conn: Connection, identity: Identity, command: TeamMembership
+) -> MembershipChanged:
+    """Take a person off a team; NOT_FOUND when they are not on it."""
+    organization_id = identity.organization_id
+    async with conn.transaction():
+        if await db.share(conn, organization_id, command.team_id) is None:
+            raise DomainError([_team_not_found()])
+        if not await db.remove_member(conn, organization_id, command.team_id, command.user_id):
+            raise DomainError.of(
+                UserErrorCode.NOT_FOUND, ("input", "userId"), "Not a member of the team."
+            )
+        await events.record(
+            conn,
+            organization_id,
+            type="team.member_removed",
+            subject_type="Team",
+            subject_id=command.team_id,
+            actor_user_id=identity.user_id,
+            before={"userId": command.user_id},
+            after=None,
+        )
+    return MembershipChanged(command.team_id, command.user_id)

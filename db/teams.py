@@ -1,0 +1,137 @@
+"""Team writes: locking, ancestry, insert and update, and team membership."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from db.progress import Connection
+from db.queries import query
+
+# The schema's UNIQUE (organization_id, name): the last word on duplicate names, also when two
+# requests pass the name check at the same time.
+NAME_KEY = "team_organization_id_name_key"
+
+
+class TeamNameTakenError(Exception):
+    """Another team of the organisation has the name (the unique constraint said so)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRow:
+    id: int
+    name: str
+    description: str | None
+    parent_team_id: int | None
+    version: int
+
+
+def _row(record: Any) -> TeamRow:
+    return TeamRow(**dict(record))
+
+
+async def lock_tree(conn: Connection, organization_id: int) -> None:
+    """Hold, until the transaction ends, the right to move teams between parents."""
+    await conn.execute(query("teams", "lock_tree"), organization_id)
+
+
+async def lock(conn: Connection, organization_id: int, team_id: int) -> TeamRow | None:
+    """The team, locked for an update."""
+    record = await conn.fetchrow(query("teams", "lock_team"), organization_id, team_id)
+    return None if record is None else _row(record)
+
+
+async def share(conn: Connection, organization_id: int, team_id: int) -> TeamRow | None:
+    """The team, key-share-locked: it exists until the transaction ends."""
+    record = await conn.fetchrow(query("teams", "share_team"), organization_id, team_id)
+    return None if record is None else _row(record)
+
+
+async def ancestors(conn: Connection, organization_id: int, team_id: int) -> set[int]:
+    """The ids of the team and of every team above it."""
+    records = await conn.fetch(query("teams", "ancestors"), organization_id, team_id)
+    return {r["id"] for r in records}
+
+
+async def name_taken(
+    conn: Connection, organization_id: int, name: str, except_id: int | None = None
+) -> bool:
+    """Whether a team other than ``except_id`` already has the name."""
+    taken: bool = await conn.fetchval(
+        query("teams", "name_taken"), organization_id, name, except_id
+    )
+    return taken
+
+
+async def insert(
+    conn: Connection,
+    organization_id: int,
+    *,
+    name: str,
+    description: str | None,
+    parent_team_id: int | None,
+) -> TeamRow:
+    """Insert a team; raises TeamNameTakenError when the name is taken after all."""
+    try:
+        record = await conn.fetchrow(
+            query("teams", "insert_team"), organization_id, name, description, parent_team_id
+        )
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name == NAME_KEY:
+            raise TeamNameTakenError(name) from None
+        raise
+    return _row(record)
+
+
+async def update(
+    conn: Connection,
+    organization_id: int,
+    team_id: int,
+    *,
+    name: str,
+    description: str | None,
+    parent_team_id: int | None,
+) -> TeamRow:
+    """Write a locked team's fields, bump its version; raises TeamNameTakenError like insert."""
+    try:
+        record = await conn.fetchrow(
+            query("teams", "update_team"),
+            organization_id,
+            team_id,
+            name,
+            description,
+            parent_team_id,
+        )
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name == NAME_KEY:
+            raise TeamNameTakenError(name) from None
+        raise
+    return _row(record)
+
+
+async def share_member(conn: Connection, organization_id: int, user_id: int) -> bool:
+    """Whether the person is a member of the organisation (kept so until the transaction ends)."""
+    found = await conn.fetchval(query("teams", "share_member"), organization_id, user_id)
+    return found is not None
+
+
+async def add_member(conn: Connection, organization_id: int, team_id: int, user_id: int) -> bool:
+    """Add a member to a team; False when they already were one (nothing written)."""
+    added = await conn.fetchval(
+        query("teams", "add_team_member"), organization_id, team_id, user_id
+    )
+    return added is not None
+
+
+async def remove_member(conn: Connection, organization_id: int, team_id: int, user_id: int) -> bool:
+    """Remove a member from a team; False when they were not one."""
+    removed = await conn.fetchval(
+        query("teams", "remove_team_member"), organization_id, team_id, user_id
+    )
+    return removed is not None
