@@ -1,8 +1,9 @@
 """Build the bench database and reset it between targets.
 
 The data is built once into a template database (migrated by the project's alembic, loaded
-with COPY, denormalised columns derived set-based, PostGraphile's functions added, VACUUM
-ANALYZE) and each target gets a fresh clone of it (CREATE DATABASE ... TEMPLATE): every server
+with COPY, denormalised columns computed by the project's own `recompute_all` (the same code
+that maintains them on write), PostGraphile's functions added, VACUUM ANALYZE) and each target
+gets a fresh clone of it (CREATE DATABASE ... TEMPLATE): every server
 sees identical rows, statistics and visibility maps, and W3's inserts never leak into the next
 target. The template is rebuilt only when its fingerprint (data parameters, this loader, the
 SQL it runs, the project's migrations) changes.
@@ -19,10 +20,8 @@ from typing import Any
 import asyncpg
 
 from bench import okrql_rows, seed
-from bench.config import BENCH_DIR, PROJECT_DIR, PROJECT_VENV, DatabaseConfig
-from bench.verify_progress import verify_against_project
+from bench.config import BENCH_DIR, ORG_ID, PROJECT_DIR, PROJECT_VENV, DatabaseConfig
 
-DERIVE_SQL = BENCH_DIR / "sql" / "derive.sql"
 FUNCTIONS_SQL = BENCH_DIR / "postgraphile" / "functions.sql"
 TABLES_WITH_IDENTITY = (
     "organization",
@@ -42,9 +41,10 @@ def fingerprint(cfg: DatabaseConfig) -> str:
         BENCH_DIR / "seed.py",
         BENCH_DIR / "load.py",
         BENCH_DIR / "okrql_rows.py",
-        DERIVE_SQL,
         FUNCTIONS_SQL,
         *sorted((PROJECT_DIR / "alembic" / "versions").glob("*.py")),
+        PROJECT_DIR / "api" / "services" / "progress.py",
+        PROJECT_DIR / "db" / "sql" / "progress.sql",
     ]
     for path in sources:
         h.update(path.name.encode())
@@ -76,7 +76,8 @@ async def ensure_template(cfg: DatabaseConfig) -> None:
     try:
         async with conn.transaction():
             await copy_rows(conn, data)
-            await conn.execute(DERIVE_SQL.read_text())
+        await derive(cfg.template_url)
+        async with conn.transaction():
             await conn.execute(FUNCTIONS_SQL.read_text())
         await conn.execute("VACUUM ANALYZE")
         counts = await conn.fetchrow(
@@ -91,13 +92,26 @@ async def ensure_template(cfg: DatabaseConfig) -> None:
         f"in {time.perf_counter() - t0:.1f}s",
         flush=True,
     )
-    await verify_against_project(cfg.template_url)
 
     admin = await asyncpg.connect(cfg.admin_url)
     try:
         await admin.execute(f"COMMENT ON DATABASE \"{cfg.template}\" IS 'okrql bench {fp}'")
     finally:
         await admin.close()
+
+
+async def derive(url: str) -> None:
+    """The denormalised columns (a KR's latest check-in and due time, objective progress),
+    computed by the project's own recomputation, so the bench data is what the API stores."""
+    from api.services.progress import recompute_all
+    from db.pool import create_pool  # the project's codecs, as its services expect them
+
+    pool = await create_pool(url, min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            await recompute_all(conn, ORG_ID)
+    finally:
+        await pool.close()
 
 
 async def reset(cfg: DatabaseConfig) -> None:

@@ -5,7 +5,7 @@ the person okrql's development mode acts as); a user's team becomes a team_membe
 objective's parent becomes an alignment row (child -> parent); key results are NUMERIC; a
 check-in's time is both its measured_at and its recorded_at. okrql's columns the peer lacks are
 derived from the id, never drawn at random, so the peer's random sequence, and with it every
-id, stays the same. The denormalised columns are left to derive.sql.
+id, stays the same. The denormalised columns are left to the project's recompute_all.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def _objectives(data: seed.PeerData) -> Iterator[Row]:
             "title": o.title,
             "description": o.description,
             "status": o.status,
-            # A closed objective must have these when inserted (a CHECK); derive.sql then sets
+            # A closed objective must have these when inserted (a CHECK); recompute_all then sets
             # the real final score and outcome from the progress.
             "final_score": 0 if closed else None,
             "outcome": "MISSED" if closed else None,

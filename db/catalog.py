@@ -150,11 +150,10 @@ OBJECTIVE = Source(
         "cycle_starts_on": "oc.starts_on",
         "cycle_ends_on": "oc.ends_on",
         # The latest check-in across the objective's KRs sets its pace when given.
-        "latest_confidence": """(SELECT ci.confidence::text FROM key_result kr
-            JOIN check_in ci ON ci.organization_id = kr.organization_id
-                            AND ci.id = kr.last_check_in_id
+        "latest_confidence": """(SELECT kr.last_confidence::text FROM key_result kr
             WHERE kr.organization_id = t.organization_id AND kr.objective_id = t.id
-            ORDER BY ci.measured_at DESC, ci.id DESC LIMIT 1)""",
+              AND kr.last_check_in_id IS NOT NULL
+            ORDER BY kr.last_measured_at DESC, kr.last_check_in_id DESC LIMIT 1)""",
     },
     joins={
         "cycle": "JOIN cycle oc ON oc.organization_id = t.organization_id AND oc.id = t.cycle_id"
@@ -221,19 +220,18 @@ KEY_RESULT = Source(
         "updated_at": "t.updated_at",
         "cycle_starts_on": "kc.starts_on",
         "cycle_ends_on": "kc.ends_on",
-        "latest_confidence": "klc.confidence::text",
+        # The latest check-in's columns, kept on the key result on write (lastCheckIn).
+        "latest_confidence": "t.last_confidence::text",
+        "last_done": "CASE WHEN t.kind = 'MILESTONE' THEN t.done END",
     },
     joins={
         "cycle": "JOIN objective ko ON ko.organization_id = t.organization_id"
         " AND ko.id = t.objective_id"
         " JOIN cycle kc ON kc.organization_id = ko.organization_id AND kc.id = ko.cycle_id",
-        "last_check_in": "LEFT JOIN check_in klc ON klc.organization_id = t.organization_id"
-        " AND klc.id = t.last_check_in_id",
     },
     column_joins={
         "cycle_starts_on": "cycle",
         "cycle_ends_on": "cycle",
-        "latest_confidence": "last_check_in",
     },
     filters={
         "objective": Filter("t.objective_id = {}", "bigint"),

@@ -52,8 +52,10 @@ def embedded(key: str, description: str) -> Any:
     return _field(Embedded(key), description, oracle.resolve_leaf)
 
 
-def to_one(source: str, key: str, description: str) -> Any:
-    return _field(ToOne(source, key), description, oracle.resolve_to_one)
+def to_one(
+    source: str, key: str, description: str, projection: dict[str, str] | None = None
+) -> Any:
+    return _field(ToOne(source, key, projection or {}), description, oracle.resolve_to_one)
 
 
 def node_id(type_name: str) -> Any:

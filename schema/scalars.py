@@ -9,6 +9,8 @@ from typing import NewType
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
+from db.planner.mapping import WIRE_FORMS
+
 
 def serialize_datetime(value: dt.datetime) -> str:
     return value.isoformat()
@@ -35,6 +37,8 @@ def parse_decimal(value: object) -> object:
 DateTime = NewType("DateTime", dt.datetime)
 Date = NewType("Date", dt.date)
 Decimal = NewType("Decimal", PyDecimal)
+
+WIRE_FORMS.update({"Decimal": "text", "DateTime": "isoformat", "Date": "isoformat"})
 
 SCALAR_MAP: dict[object, ScalarDefinition] = {
     DateTime: strawberry.scalar(

@@ -14,6 +14,14 @@ from typing import Any, Protocol
 
 METADATA_KEY = "okrql"
 
+# How custom scalars' database values become JSON, so generated renderers can inline the
+# conversion instead of calling the scalar's generic serialize per value:
+#   "text":      the database already returns the wire form (numeric travels as text);
+#   "isoformat": a date or datetime, written with .isoformat().
+# Registered by the schema's scalar definitions (schema/scalars.py); any other custom scalar
+# goes through its serialize function.
+WIRE_FORMS: dict[str, str] = {}
+
 
 class Row(Protocol):
     def __getitem__(self, key: str, /) -> Any: ...
@@ -53,10 +61,16 @@ class Value:
 
 @dataclass(frozen=True, slots=True)
 class ToOne:
-    """An object fetched by primary key from `source`, the key held in the parent's `key` column."""
+    """An object fetched by primary key from `source`, the key held in the parent's `key` column.
+
+    `projection` names parent columns that hold copies of the child's columns (denormalised on
+    write, e.g. a key result's latest check-in): a selection that needs only those, and the
+    child's id, is rendered from the parent row with no statement.
+    """
 
     source: str
     key: str
+    projection: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ from graphql.language import BooleanValueNode, VariableNode
 from db.catalog import SOURCE_BY_TYPE, SOURCES, Source
 from db.planner.mapping import (
     METADATA_KEY,
+    WIRE_FORMS,
     Column,
     Derived,
     Embedded,
@@ -104,14 +105,23 @@ def _mapping_of(field_def: GraphQLField) -> FieldMapping | None:
     return mapping
 
 
-def _serializer(field_def: GraphQLField) -> Callable[[Any], Any] | None:
-    """Wire conversion for leaves whose database value is not already JSON-ready."""
+def _serializer(field_def: GraphQLField, from_database: bool) -> Callable[[Any], Any] | str | None:
+    """How a leaf's value becomes JSON: None (as is), "isoformat", or a function.
+
+    String, Int, Float, Boolean, ID and enums travel as the database gives them; custom scalars
+    use their registered wire form where the value comes from the database, else serialize.
+    """
     named = get_named_type(field_def.type)
-    if is_scalar_type(named) and named.name not in specified_scalar_types:
-        assert isinstance(named, GraphQLScalarType)
-        serialize = named.serialize
-        return lambda value: None if value is None else serialize(value)
-    return None  # String, Int, Float, Boolean, ID and enums travel as the database gives them
+    if not is_scalar_type(named) or named.name in specified_scalar_types:
+        return None
+    form = WIRE_FORMS.get(named.name)
+    if form == "isoformat":
+        return form
+    if form == "text" and from_database:
+        return None
+    assert isinstance(named, GraphQLScalarType)
+    serialize = named.serialize
+    return lambda value: None if value is None else serialize(value)
 
 
 class _Compiler:
@@ -209,10 +219,12 @@ class _Compiler:
             if isinstance(mapping, Column | Value):
                 column = mapping.column if isinstance(mapping, Column) else mapping.key
                 columns[column] = None
-                steps.append((key, "leaf", (column, _serializer(field_def))))
+                steps.append(
+                    (key, "leaf", (column, _serializer(field_def, isinstance(mapping, Column))))
+                )
             elif isinstance(mapping, Derived):
                 columns.update(dict.fromkeys(mapping.needs))
-                steps.append((key, "derived", (mapping.fn, _serializer(field_def))))
+                steps.append((key, "derived", (mapping.fn, _serializer(field_def, False))))
             elif isinstance(mapping, Embedded):
                 target = get_named_type(field_def.type)
                 assert isinstance(target, GraphQLObjectType)
@@ -220,6 +232,12 @@ class _Compiler:
                 if embedded.fetches:
                     raise PlanningError(f"{runtime.name}.{name}: embedded objects cannot fetch")
                 steps.append((key, "embedded", (mapping.key, embedded.render)))
+            elif isinstance(mapping, ToOne) and (
+                projected := self.projected(field_def, nodes, mapping, (*path, key))
+            ):
+                child, pairs = projected
+                columns.update(dict.fromkeys(p for _, p in pairs))
+                steps.append((key, "projected", (mapping.key, child.render, pairs)))
             else:
                 fetch = self.fetch(key, field_def, nodes, mapping, (*path, key))
                 columns[fetch.parent_column] = None
@@ -235,6 +253,23 @@ class _Compiler:
             fetches=fetches,
             render=_generate_render(runtime.name, steps),
         )
+
+    def projected(
+        self,
+        field_def: GraphQLField,
+        nodes: list[FieldNode],
+        mapping: ToOne,
+        path: tuple[str, ...],
+    ) -> tuple[ObjectPlan, tuple[tuple[str, str], ...]] | None:
+        """The child plan and (child column, parent column) pairs, when the parent row holds
+        everything the child's selection needs; None when a statement is needed."""
+        target = get_named_type(field_def.type)
+        assert isinstance(target, GraphQLObjectType)
+        child = self.object_plan(target, self._sub_selections(nodes), SOURCES[mapping.source], path)
+        available = {"id": mapping.key, **mapping.projection}
+        if child.fetches or not set(child.columns) <= available.keys():
+            return None
+        return child, tuple((c, available[c]) for c in child.columns)
 
     def fetch(
         self,
@@ -330,6 +365,10 @@ class _Compiler:
         return ConnectionShape(parts, node_plans, columns, with_total)
 
 
+def _iso(value: Any) -> Any:
+    return None if value is None else value.isoformat()
+
+
 def _embed(render: Render, value: Any, ctx: ReadContext) -> Any:
     if value is None:
         return None
@@ -345,7 +384,7 @@ def _generate_render(type_name: str, steps: list[tuple[str, str, Any]]) -> Rende
     relations as None placeholders that keep their position when filled) instead of looping
     over field descriptors per row: the dashboard renders thousands of rows per request.
     """
-    namespace: dict[str, Any] = {"_embed": _embed}
+    namespace: dict[str, Any] = {"_embed": _embed, "_iso": _iso}
     items: list[str] = []
     queue_lines: list[str] = []
     for i, (key, kind, detail) in enumerate(steps):
@@ -356,6 +395,8 @@ def _generate_render(type_name: str, steps: list[tuple[str, str, Any]]) -> Rende
             column, serializer = detail
             if serializer is None:
                 items.append(f"{key!r}: row[{column!r}]")
+            elif serializer == "isoformat":
+                items.append(f"{key!r}: _iso(row[{column!r}])")
             else:
                 namespace[f"s{i}"] = serializer
                 items.append(f"{key!r}: s{i}(row[{column!r}])")
@@ -364,9 +405,18 @@ def _generate_render(type_name: str, steps: list[tuple[str, str, Any]]) -> Rende
             namespace[f"f{i}"] = fn
             if serializer is None:
                 items.append(f"{key!r}: f{i}(row, ctx)")
+            elif serializer == "isoformat":
+                items.append(f"{key!r}: _iso(f{i}(row, ctx))")
             else:
                 namespace[f"s{i}"] = serializer
                 items.append(f"{key!r}: s{i}(f{i}(row, ctx))")
+        elif kind == "projected":
+            key_column, child_render, pairs = detail
+            namespace[f"r{i}"] = child_render
+            view = ", ".join(f"{c!r}: row[{p!r}]" for c, p in pairs)
+            items.append(
+                f"{key!r}: None if row[{key_column!r}] is None else r{i}({{{view}}}, ctx, ())"
+            )
         elif kind == "embedded":
             column, embedded_render = detail
             namespace[f"e{i}"] = embedded_render

@@ -25,13 +25,14 @@ UPDATE key_result AS kr
 SET current_value = latest.value,
     done = latest.done,
     last_check_in_id = latest.id,
-    last_measured_at = latest.measured_at
+    last_measured_at = latest.measured_at,
+    last_confidence = latest.confidence
 FROM (
   SELECT k.id AS key_result_id, ci.id, ci.value, coalesce(ci.done, false) AS done,
-         ci.measured_at
+         ci.measured_at, ci.confidence
   FROM key_result AS k
   LEFT JOIN LATERAL (
-    SELECT c.id, c.value, c.done, c.measured_at
+    SELECT c.id, c.value, c.done, c.measured_at, c.confidence
     FROM check_in AS c
     WHERE c.organization_id = $1 AND c.key_result_id = k.id
     ORDER BY c.measured_at DESC, c.id DESC
@@ -41,8 +42,9 @@ FROM (
 ) AS latest
 WHERE kr.organization_id = $1
   AND kr.id = latest.key_result_id
-  AND (kr.current_value, kr.done, kr.last_check_in_id, kr.last_measured_at)
-      IS DISTINCT FROM (latest.value, latest.done, latest.id, latest.measured_at)
+  AND (kr.current_value, kr.done, kr.last_check_in_id, kr.last_measured_at, kr.last_confidence)
+      IS DISTINCT FROM (latest.value, latest.done, latest.id, latest.measured_at,
+                        latest.confidence)
 
 -- name: lock_organization_key_results
 -- Lock every key result of the organisation (id order), for a recomputation from scratch.

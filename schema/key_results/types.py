@@ -151,7 +151,16 @@ class KeyResult(Node):
         "external_id", "The key result's id in an integration, unique in the organisation."
     )
     last_check_in: Annotated[CheckIn, strawberry.lazy("schema.check_ins.types")] | None = to_one(
-        "check_in", "last_check_in_id", "The latest check-in by measured time."
+        "check_in",
+        "last_check_in_id",
+        "The latest check-in by measured time.",
+        projection={
+            "key_result_id": "id",
+            "value": "current_value",
+            "done": "last_done",
+            "confidence": "latest_confidence",
+            "measured_at": "last_measured_at",
+        },
     )
     next_check_in_due: DateTime = derived(
         _next_due, _DUE_NEEDS, "When the next check-in is due, from the cadence."

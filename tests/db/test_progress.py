@@ -421,7 +421,8 @@ async def _snapshot(conn: Conn, org: Org) -> tuple[list[dict[str, Any]], list[di
         "SELECT id, progress FROM objective WHERE organization_id = $1 ORDER BY id", org.id
     )
     key_results = await conn.fetch(
-        """SELECT id, current_value, done, last_check_in_id, last_measured_at
+        """SELECT id, current_value, done, last_check_in_id, last_measured_at, last_confidence,
+                  next_check_in_due
            FROM key_result WHERE organization_id = $1 ORDER BY id""",
         org.id,
     )
@@ -465,7 +466,8 @@ async def test_recompute_all_agrees_with_incremental_refreshes(conn: Conn) -> No
     # when every derived column is wiped and rebuilt from scratch
     await conn.execute(
         """UPDATE key_result SET current_value = NULL, done = false, last_check_in_id = NULL,
-                                 last_measured_at = NULL
+                                 last_measured_at = NULL, last_confidence = NULL,
+                                 next_check_in_due = NULL
            WHERE organization_id = $1""",
         org.id,
     )
