@@ -113,47 +113,58 @@ async def lock_organization_objectives(
 
 async def load_scoring_inputs(
     conn: Connection, organization_id: int, objective_ids: Sequence[int]
-) -> list[ScoringInputs]:
-    """The progress source, key results and aligned children of each given objective."""
+) -> tuple[list[ScoringInputs], list[ParentLink]]:
+    """The progress source, key results and aligned children of each given objective, and the
+    alignment edges up to the objectives they support: one statement."""
     if not objective_ids:
-        return []
-    ids = list(objective_ids)
-    sources = await conn.fetch(query("progress", "objective_sources"), organization_id, ids)
-    kr_rows = await conn.fetch(query("progress", "key_result_inputs"), organization_id, ids)
-    child_rows = await conn.fetch(query("progress", "child_inputs"), organization_id, ids)
+        return [], []
+    rows = await conn.fetch(
+        query("progress", "scoring_inputs"), organization_id, list(objective_ids)
+    )
+    sources: dict[int, str] = {}
     key_results: dict[int, list[KeyResultInput]] = {}
-    for r in kr_rows:
-        key_results.setdefault(r["objective_id"], []).append(
-            KeyResultInput(
-                objective_id=r["objective_id"],
-                kind=r["kind"],
-                start_value=r["start_value"],
-                target_value=r["target_value"],
-                current_value=r["current_value"],
-                threshold_direction=r["threshold_direction"],
-                done=r["done"],
-                weight=r["weight"],
-            )
-        )
     children: dict[int, list[ChildInput]] = {}
-    for r in child_rows:
-        children.setdefault(r["parent_objective_id"], []).append(
-            ChildInput(
-                parent_objective_id=r["parent_objective_id"],
-                child_objective_id=r["child_objective_id"],
-                progress=r["progress"],
-                weight=r["weight"],
+    parents: list[ParentLink] = []
+    for r in rows:
+        part, objective_id = r["part"], r["objective_id"]
+        if part == "objective":
+            sources[objective_id] = r["source"]
+        elif part == "key_result":
+            key_results.setdefault(objective_id, []).append(
+                KeyResultInput(
+                    objective_id=objective_id,
+                    kind=r["kind"],
+                    start_value=r["start_value"],
+                    target_value=r["target_value"],
+                    current_value=r["current_value"],
+                    threshold_direction=r["threshold_direction"],
+                    done=r["done"],
+                    weight=r["weight"],
+                )
             )
-        )
-    return [
+        elif part == "child":
+            children.setdefault(objective_id, []).append(
+                ChildInput(
+                    parent_objective_id=objective_id,
+                    child_objective_id=r["other_id"],
+                    progress=r["progress"],
+                    weight=r["weight"],
+                )
+            )
+        else:
+            parents.append(
+                ParentLink(child_objective_id=objective_id, parent_objective_id=r["other_id"])
+            )
+    inputs = [
         ScoringInputs(
-            objective_id=r["id"],
-            progress_source=r["progress_source"],
-            key_results=tuple(key_results.get(r["id"], ())),
-            children=tuple(children.get(r["id"], ())),
+            objective_id=objective_id,
+            progress_source=source,
+            key_results=tuple(key_results.get(objective_id, ())),
+            children=tuple(children.get(objective_id, ())),
         )
-        for r in sources
+        for objective_id, source in sorted(sources.items())
     ]
+    return inputs, parents
 
 
 async def find_parents(

@@ -149,3 +149,12 @@ class CreateCheckIn(Command):
     confidence: Confidence
     comment: Text = None
     measured_at: AwareDatetime | None = None
+
+
+def latest_measured_at(previous: datetime | None, measured_at: datetime) -> datetime:
+    """The key result's latest measured time once a check-in measured at `measured_at` joins.
+
+    The latest check-in is the one measured last (ties go to the newest, and a new check-in is
+    the newest), so a back-dated value joins the history without hiding a newer one.
+    """
+    return measured_at if previous is None or measured_at >= previous else previous

@@ -8,9 +8,13 @@ from dataclasses import dataclass
 from api.context import Identity
 from api.services import progress
 from db import check_ins as db
-from db import events
 from db.progress import Connection
-from domain.check_ins import CreateCheckIn, check_in_problems
+from domain.check_ins import (
+    CreateCheckIn,
+    check_in_problems,
+    latest_measured_at,
+    next_check_in_due,
+)
 from domain.cycles import cycle_bounds
 from domain.errors import DomainError, UserErrorCode, raise_problems
 
@@ -26,6 +30,11 @@ async def create_check_in(
     conn: Connection, identity: Identity, command: CreateCheckIn, now: dt.datetime
 ) -> CheckInCreated:
     """Append a check-in and move its key result and objective progress, in one transaction.
+
+    Round trips matter on this hot write path: one statement locks the key result and reads
+    what the rules need, one appends the check-in, refreshes the key result's latest columns,
+    logs the event and locks the objective; the progress walk then needs one read per level
+    and one write.
 
     The key result's current value follows the latest check-in by measured time, so a
     back-dated check-in joins the history without hiding a newer value.
@@ -50,36 +59,38 @@ async def create_check_in(
                 cycle_start=cycle_start,
             )
         )
-        inserted = await db.insert(
+        latest_at = latest_measured_at(target.last_measured_at, measured_at)
+        recorded = await db.record(
             conn,
             organization_id,
-            key_result_id=target.id,
+            target=target,
             author_id=identity.user_id,
             value=command.value,
             done=command.done,
             confidence=command.confidence.value,
             comment=command.comment,
             measured_at=measured_at,
-            now=now,
-        )
-        await progress.refresh_key_results(conn, organization_id, [target.id])
-        await progress.refresh_objectives(conn, organization_id, [target.objective_id])
-        await events.record(
-            conn,
-            organization_id,
-            type="check_in.created",
-            subject_type="CheckIn",
-            subject_id=inserted.id,
-            actor_user_id=identity.user_id,
-            before=None,
-            after={
+            recorded_at=now,
+            next_check_in_due=next_check_in_due(target.cadence, latest_at, target.created_at),
+            event_type="check_in.created",
+            event_after={
                 "keyResultId": target.id,
                 "value": None if command.value is None else str(command.value),
                 "done": command.done,
                 "confidence": command.confidence.value,
                 "comment": command.comment,
-                "measuredAt": inserted.measured_at.isoformat(),
-                "recordedAt": inserted.recorded_at.isoformat(),
+                "measuredAt": measured_at.isoformat(),
+                "recordedAt": now.isoformat(),
             },
         )
-    return CheckInCreated(inserted.id, target.id, target.objective_id)
+        if recorded.last_measured_at != latest_at:
+            # The due time was computed for `latest_at`; the database's recomputation from the
+            # history disagreeing would mean the rule and the SQL drifted apart.
+            raise RuntimeError("latest check-in disagrees with domain.latest_measured_at")
+        await progress.refresh_objectives(
+            conn,
+            organization_id,
+            [target.objective_id],
+            locked_sources={target.objective_id: recorded.progress_source},
+        )
+    return CheckInCreated(recorded.id, target.id, target.objective_id)

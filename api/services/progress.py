@@ -15,7 +15,7 @@ the walk below (which reads alignments only from objectives it holds) never miss
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from db import progress as db
 from db.progress import Connection, ScoringInputs
@@ -53,22 +53,33 @@ async def _refresh_due(
 
 
 async def refresh_objectives(
-    conn: Connection, organization_id: int, objective_ids: Sequence[int]
+    conn: Connection,
+    organization_id: int,
+    objective_ids: Sequence[int],
+    *,
+    locked_sources: Mapping[int, str] | None = None,
 ) -> None:
     """Recompute the progress of the given objectives and of every ancestor driven by them.
 
-    Ancestors are found level by level, each level locked before its alignments are read; then
-    everything is computed children first, so an objective reached by two paths of different
-    lengths (A -> P -> G and A -> G) is computed once, after all of its children.
+    Ancestors are found level by level, each level locked before its inputs and alignments are
+    read (one statement per level); then everything is computed in memory children first, so
+    an objective reached by two paths of different lengths (A -> P -> G and A -> G) is computed
+    once, after all of its children, and all of it is written in one statement. A caller that
+    already locked the objectives passes what drives each as `locked_sources`.
     """
-    locked = await db.lock_objectives(conn, organization_id, objective_ids)
-    sources = {o.id: o.progress_source for o in locked}
+    if locked_sources is None:
+        locked = await db.lock_objectives(conn, organization_id, objective_ids)
+        sources = {o.id: o.progress_source for o in locked}
+    else:
+        sources = dict(locked_sources)
     targets = set(sources)
+    inputs: dict[int, ScoringInputs] = {}
     edges: set[tuple[int, int]] = set()
     level = sorted(targets)
     depth = 0
     while level:
-        links = await db.find_parents(conn, organization_id, level)
+        level_inputs, links = await db.load_scoring_inputs(conn, organization_id, level)
+        inputs.update((i.objective_id, i) for i in level_inputs)
         new_parents = sorted({link.parent_objective_id for link in links} - sources.keys())
         if new_parents:
             depth += 1
@@ -85,7 +96,7 @@ async def refresh_objectives(
         )
         level = [p for p in new_parents if sources.get(p) in _DRIVEN_BY_CHILDREN]
         targets.update(level)
-    await _recompute(conn, organization_id, targets, edges)
+    await _store(conn, organization_id, targets, edges, inputs)
 
 
 async def recompute_all(conn: Connection, organization_id: int) -> None:
@@ -95,44 +106,46 @@ async def recompute_all(conn: Connection, organization_id: int) -> None:
     await _refresh_due(conn, organization_id, key_result_ids)
     locked = await db.lock_organization_objectives(conn, organization_id)
     sources = {o.id: o.progress_source for o in locked}
-    links = await db.find_parents(conn, organization_id, list(sources))
+    loaded, links = await db.load_scoring_inputs(conn, organization_id, list(sources))
     edges = {
         (link.child_objective_id, link.parent_objective_id)
         for link in links
         if sources.get(link.parent_objective_id) in _DRIVEN_BY_CHILDREN
     }
-    await _recompute(conn, organization_id, sources.keys(), edges)
+    await _store(conn, organization_id, sources.keys(), edges, {i.objective_id: i for i in loaded})
 
 
-async def _recompute(
+async def _store(
     conn: Connection,
     organization_id: int,
     objective_ids: Collection[int],
     edges: Iterable[tuple[int, int]],
+    inputs: Mapping[int, ScoringInputs],
 ) -> None:
-    """Compute and store the progress of locked objectives in waves, leaves first.
+    """Compute the progress of locked objectives leaves first, and store it in one statement.
 
-    `edges` are (child, parent) pairs where the parent's progress depends on the child; a wave
-    holds every objective none of whose pending children is still to be computed, so each
-    reads its children's progress as already rewritten in this transaction.
+    `edges` are (child, parent) pairs where the parent's progress depends on the child; a
+    parent is computed after its children and reads their progress as just computed (exactly
+    what it would read back once stored), so nothing is read twice.
     """
     pending = set(objective_ids)
     children: dict[int, set[int]] = {}
     for child, parent in edges:
         if child in pending and parent in pending:
             children.setdefault(parent, set()).add(child)
+    computed: dict[int, str | None] = {}
     while pending:
         wave = sorted(o for o in pending if not children.get(o, set()) & pending)
         if not wave:
             raise RuntimeError(f"alignment cycle among objectives {sorted(pending)}")
-        inputs = await db.load_scoring_inputs(conn, organization_id, wave)
-        await db.write_progress(
-            conn, organization_id, [(i.objective_id, _stored_progress(i)) for i in inputs]
-        )
+        for objective_id in wave:
+            if objective_id in inputs:
+                computed[objective_id] = _stored_progress(inputs[objective_id], computed)
         pending.difference_update(wave)
+    await db.write_progress(conn, organization_id, sorted(computed.items()))
 
 
-def _stored_progress(inputs: ScoringInputs) -> str | None:
+def _stored_progress(inputs: ScoringInputs, computed: Mapping[int, str | None]) -> str | None:
     key_results = [
         (
             score(
@@ -149,7 +162,15 @@ def _stored_progress(inputs: ScoringInputs) -> str | None:
         )
         for kr in inputs.key_results
     ]
-    children = [(child.progress, child.weight) for child in inputs.children]
+    children = [
+        (_as_float(computed[c.child_objective_id]) if c.child_objective_id in computed
+         else c.progress, c.weight)
+        for c in inputs.children
+    ]  # fmt: skip
     value = objective_progress(inputs.progress_source, key_results, children)
     # Six decimals: far below what a dashboard shows, and stable across recomputations.
     return None if value is None else str(round(value, 6))
+
+
+def _as_float(stored: str | None) -> float | None:
+    return None if stored is None else float(stored)

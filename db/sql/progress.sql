@@ -74,39 +74,37 @@ WHERE organization_id = $1
 ORDER BY id
 FOR NO KEY UPDATE
 
--- name: objective_sources
--- What drives each given objective's progress.
-SELECT id, progress_source::text AS progress_source
-FROM objective
-WHERE organization_id = $1 AND id = ANY($2::bigint[])
-ORDER BY id
-
--- name: key_result_inputs
--- The scoring inputs of the key results of the given objectives. Numbers are read as float8:
--- scoring is float maths (domain/key_results.py), exactness matters only where values are shown.
-SELECT objective_id,
-       kind::text AS kind,
-       start_value::float8 AS start_value,
-       target_value::float8 AS target_value,
-       current_value::float8 AS current_value,
-       threshold_direction::text AS threshold_direction,
-       done,
-       weight::float8 AS weight
-FROM key_result
-WHERE organization_id = $1 AND objective_id = ANY($2::bigint[])
-ORDER BY objective_id, position, id
-
--- name: child_inputs
--- The aligned children of the given objectives: each child's stored progress and the weight of
--- its alignment.
-SELECT a.parent_objective_id,
-       a.child_objective_id,
-       c.progress::float8 AS progress,
-       a.weight::float8 AS weight
+-- name: scoring_inputs
+-- Everything the progress rules need about the given (locked) objectives, in one round trip:
+-- what drives each one, its key results, its aligned children with their stored progress and
+-- the alignment weights, and the objectives it supports (the next level of the walk up).
+-- Numbers are read as float8: scoring is float maths (domain/key_results.py); exactness
+-- matters only where values are shown.
+SELECT 'objective' AS part, o.id AS objective_id, o.progress_source::text AS source,
+       NULL::text AS kind, NULL::float8 AS start_value, NULL::float8 AS target_value,
+       NULL::float8 AS current_value, NULL::text AS threshold_direction, NULL::boolean AS done,
+       NULL::float8 AS weight, NULL::bigint AS other_id, NULL::float8 AS progress
+FROM objective AS o
+WHERE o.organization_id = $1 AND o.id = ANY($2::bigint[])
+UNION ALL
+SELECT 'key_result', kr.objective_id, NULL, kr.kind::text, kr.start_value::float8,
+       kr.target_value::float8, kr.current_value::float8, kr.threshold_direction::text,
+       kr.done, kr.weight::float8, kr.id, NULL
+FROM key_result AS kr
+WHERE kr.organization_id = $1 AND kr.objective_id = ANY($2::bigint[])
+UNION ALL
+SELECT 'child', a.parent_objective_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       a.weight::float8, a.child_objective_id, c.progress::float8
 FROM alignment AS a
 JOIN objective AS c ON c.organization_id = a.organization_id AND c.id = a.child_objective_id
 WHERE a.organization_id = $1 AND a.parent_objective_id = ANY($2::bigint[])
-ORDER BY a.parent_objective_id, a.child_objective_id
+UNION ALL
+SELECT 'parent', a.child_objective_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, a.parent_objective_id, NULL
+FROM alignment AS a
+WHERE a.organization_id = $1 AND a.child_objective_id = ANY($2::bigint[])
+-- A fixed order keeps float sums, and so stored progress, identical run to run.
+ORDER BY part, objective_id, other_id
 
 -- name: parents
 -- The alignment edges from the given objectives up to the objectives they support. (What
