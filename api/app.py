@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, *, url: str | None = None) -> S
             url or database_url(settings),
             min_size=settings.pool_min_size,
             max_size=settings.pool_max_size,
+            role=settings.database_role or None,
         )
         app.state.pool = pool
         try:

@@ -32,6 +32,7 @@ from graphql.language import Visitor
 from api.context import RequestContext
 from db.planner.plan import OperationPlan, compile_operation
 from db.planner.run import execute as run_plan
+from db.tenancy import tenant_transaction
 from schema.app_schema import schema
 from schema.query import ORGANIZATION_KEY, ROOT_KEY, VIEWER_KEY
 
@@ -172,11 +173,16 @@ async def execute(
         ROOT_KEY: 0,
     }
     try:
+        organization_id = ctx.identity.organization_id
         if operation.operation is OperationType.MUTATION:
-            # Each mutation field commits its own transaction; the payloads are read after.
-            data = await run_plan(plan, ctx.conn, ctx.read, coerced, root_row, ctx.settings, ctx)
+            # One transaction for the document: each mutation field runs in a savepoint of it
+            # (a refused one leaves nothing), and the payloads are read after the writes.
+            async with tenant_transaction(ctx.conn, organization_id):
+                data = await run_plan(
+                    plan, ctx.conn, ctx.read, coerced, root_row, ctx.settings, ctx
+                )
         else:
-            async with ctx.conn.transaction(isolation="repeatable_read", readonly=True):
+            async with tenant_transaction(ctx.conn, organization_id, mode="read"):
                 data = await run_plan(plan, ctx.conn, ctx.read, coerced, root_row, ctx.settings)
     except GraphQLError as error:
         return {"data": None, "errors": [error.formatted]}
@@ -192,13 +198,14 @@ async def execute_standard(
     """Strawberry's standard executor, resolving field by field (the oracle; introspection)."""
     root = {VIEWER_KEY: ctx.identity.user_id, ORGANIZATION_KEY: ctx.identity.organization_id,
             ROOT_KEY: 0}  # fmt: skip
-    result = await schema.execute(
-        query,
-        variable_values=variables,
-        context_value=ctx,
-        root_value=root,
-        operation_name=operation_name,
-    )
+    async with tenant_transaction(ctx.conn, ctx.identity.organization_id):
+        result = await schema.execute(
+            query,
+            variable_values=variables,
+            context_value=ctx,
+            root_value=root,
+            operation_name=operation_name,
+        )
     response: dict[str, Any] = {"data": result.data}
     if result.errors:
         response["errors"] = [_client_error(e, ctx.request_id) for e in result.errors]

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     port: int = 8000
     log_level: str = "INFO"
     environment: Environment = Environment.DEVELOPMENT
+    # The role API connections switch to: row-level security binds it (see migration 0005).
+    # Empty only for tooling that must see every organisation.
+    database_role: str = "okrql_app"
     pool_min_size: int = 2
     pool_max_size: int = 10
     # A dashboard reads a whole cycle (hundreds of objectives) in one request.

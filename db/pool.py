@@ -23,13 +23,20 @@ async def _init_connection(conn: asyncpg.Connection[Any]) -> None:
     )
 
 
-async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool[Any]:
+async def create_pool(
+    url: str, *, min_size: int = 2, max_size: int = 10, role: str | None = None
+) -> asyncpg.Pool[Any]:
+    """A pool; with `role`, every connection acts as that role (set at connection start, so
+    no request can run before it, and RESET ALL on release keeps it)."""
+    settings = {"application_name": "okrql", "timezone": "UTC"}
+    if role:
+        settings["role"] = role
     pool = await asyncpg.create_pool(
         url,
         min_size=min_size,
         max_size=max_size,
         init=_init_connection,
-        server_settings={"application_name": "okrql", "timezone": "UTC"},
+        server_settings=settings,
     )
     assert pool is not None
     return pool

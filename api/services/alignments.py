@@ -15,6 +15,7 @@ from api.services import progress
 from db import alignments as db
 from db import events
 from db.progress import Connection
+from db.tenancy import tenant_transaction
 from domain.alignments import (
     AlignmentEnd,
     AlignObjective,
@@ -72,7 +73,7 @@ async def align_objective(
     organization_id = identity.organization_id
     child_id, parent_id = command.child_objective_id, command.parent_objective_id
     raise_problems(self_alignment_problems(child_id, parent_id))
-    async with conn.transaction():
+    async with tenant_transaction(conn, organization_id):
         await db.lock_alignments(conn, organization_id)
         conflicts = await db.conflicts(conn, organization_id, child_id, parent_id)
         raise_problems(
@@ -124,7 +125,7 @@ async def remove_alignment(
     """Remove the alignment of a child under a parent; the parent chain's progress follows."""
     organization_id = identity.organization_id
     child_id, parent_id = command.child_objective_id, command.parent_objective_id
-    async with conn.transaction():
+    async with tenant_transaction(conn, organization_id):
         await db.lock_alignments(conn, organization_id)
         child, parent = await _lock_ends(conn, organization_id, child_id, parent_id)
         raise_problems(open_ends_problems(child, parent))

@@ -9,6 +9,7 @@ from api.context import Identity
 from api.services import progress
 from db import check_ins as db
 from db.progress import Connection
+from db.tenancy import tenant_transaction
 from domain.check_ins import (
     CreateCheckIn,
     check_in_problems,
@@ -40,7 +41,7 @@ async def create_check_in(
     back-dated check-in joins the history without hiding a newer value.
     """
     organization_id = identity.organization_id
-    async with conn.transaction():
+    async with tenant_transaction(conn, organization_id):
         target = await db.lock_target(conn, organization_id, command.key_result_id)
         if target is None:
             raise DomainError.of(

@@ -9,6 +9,7 @@ from db import cycles as db
 from db import events
 from db.cycles import CycleNameTakenError, CycleRow
 from db.progress import Connection
+from db.tenancy import tenant_transaction
 from domain.cycles import (
     UPDATE_REQUIRED,
     CreateCycle,
@@ -42,7 +43,7 @@ async def create_cycle(conn: Connection, identity: Identity, command: CreateCycl
     """Create a cycle, optionally inside a parent whose days it must lie within; its id."""
     organization_id = identity.organization_id
     try:
-        async with conn.transaction():
+        async with tenant_transaction(conn, organization_id):
             problems = date_range_problems(command.starts_on, command.ends_on)
             if command.parent_cycle_id is not None:
                 parent = await db.share(conn, organization_id, command.parent_cycle_id)
@@ -91,7 +92,7 @@ async def update_cycle(conn: Connection, identity: Identity, command: UpdateCycl
     raise_problems(cleared_required(command, UPDATE_REQUIRED))
     moves = "parent_cycle_id" in given
     try:
-        async with conn.transaction():
+        async with tenant_transaction(conn, organization_id):
             if moves:
                 # Before any row lock, so every mover takes the locks in the same order.
                 await db.lock_tree(conn, organization_id)

@@ -12,6 +12,7 @@ from api.services import progress
 from db import events
 from db import key_results as db
 from db.progress import Connection
+from db.tenancy import tenant_transaction
 from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
 from domain.key_results import (
     INPUT_FIELDS,
@@ -75,7 +76,7 @@ async def create_key_result(
 ) -> KeyResultWritten:
     """Add a key result to an open objective and fold it into the objective's progress."""
     organization_id = identity.organization_id
-    async with conn.transaction():
+    async with tenant_transaction(conn, organization_id):
         objective = await db.lock_objective(conn, organization_id, command.objective_id)
         if objective is None:
             raise DomainError.of(
@@ -129,7 +130,7 @@ async def update_key_result(
     """
     organization_id = identity.organization_id
     raise_problems(update_problems(command))
-    async with conn.transaction():
+    async with tenant_transaction(conn, organization_id):
         locked = await db.lock(conn, organization_id, command.id)
         if locked is None:
             raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such key result.")
@@ -176,7 +177,7 @@ async def delete_key_result(
     Alignments that supported this key result keep supporting its objective.
     """
     organization_id = identity.organization_id
-    async with conn.transaction():
+    async with tenant_transaction(conn, organization_id):
         locked = await db.lock(conn, organization_id, key_result_id)
         if locked is None:
             raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such key result.")

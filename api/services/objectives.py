@@ -18,6 +18,7 @@ from db import objectives as db
 from db import progress as progress_db
 from db.objectives import Fields, Lifecycle, ObjectiveRow
 from db.progress import Connection
+from db.tenancy import tenant_transaction
 from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
 from domain.key_results import read_only_problems
 from domain.objectives import (
@@ -60,7 +61,7 @@ async def create_objective(
 ) -> int:
     """Create an objective in a cycle, owned by the company, a team or a person."""
     organization_id = identity.organization_id
-    async with conn.transaction():
+    async with tenant_transaction(conn, organization_id):
         problems = owner_problems(command.owner)
         if await db.cycle_dates(conn, organization_id, command.cycle_id) is None:
             problems.append(_not_found(_CYCLE, "cycle"))
@@ -93,7 +94,7 @@ async def update_objective(
     An update that changes nothing writes nothing: no new version, no event.
     """
     organization_id = identity.organization_id
-    async with conn.transaction():
+    async with tenant_transaction(conn, organization_id):
         current = await _lock(conn, organization_id, command.id)
         changes = command.changes()
         problems = [
@@ -135,7 +136,7 @@ async def set_objective_status(
 ) -> int:
     """Activate a draft, or archive an objective (a closed one keeps its final score)."""
     organization_id = identity.organization_id
-    async with conn.transaction():
+    async with tenant_transaction(conn, organization_id):
         current = await _lock(conn, organization_id, command.id)
         raise_problems(
             [
@@ -166,7 +167,7 @@ async def close_objective(
     """Close an objective: keep its final score (its progress unless overridden), its outcome
     and a reflection; it is read-only from then on until reopened."""
     organization_id = identity.organization_id
-    async with conn.transaction():
+    async with tenant_transaction(conn, organization_id):
         current = await _lock(conn, organization_id, command.id)
         raise_problems(
             [
@@ -197,7 +198,7 @@ async def reopen_objective(
     the event's `before`, so a later close starts afresh.
     """
     organization_id = identity.organization_id
-    async with conn.transaction():
+    async with tenant_transaction(conn, organization_id):
         current = await _lock(conn, organization_id, command.id)
         raise_problems(
             [
@@ -218,7 +219,7 @@ async def delete_objective(conn: Connection, identity: Identity, command: Delete
     rescore those parents. Refused while objectives are aligned under it (HAS_CHILDREN) and
     while it is closed or archived (read-only: reopen it first)."""
     organization_id = identity.organization_id
-    async with conn.transaction():
+    async with tenant_transaction(conn, organization_id):
         await db.lock_key_results(conn, organization_id, command.id)
         current = await _lock(conn, organization_id, command.id, for_delete=True)
         problems = [
@@ -249,7 +250,7 @@ async def close_cycle(
     """Close every objective of a cycle that is still open, each at its computed score with
     the outcome that score earns (domain.objectives.outcome_for_score); one event each."""
     organization_id = identity.organization_id
-    async with conn.transaction():
+    async with tenant_transaction(conn, organization_id):
         if await db.cycle_dates(conn, organization_id, command.cycle_id) is None:
             raise DomainError([_not_found(_CYCLE, "cycle")])
         closable = [

@@ -10,6 +10,7 @@ from db import events
 from db import teams as db
 from db.progress import Connection
 from db.teams import TeamNameTakenError, TeamRow
+from db.tenancy import tenant_transaction
 from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
 from domain.teams import (
     UPDATE_REQUIRED,
@@ -49,7 +50,7 @@ async def create_team(conn: Connection, identity: Identity, command: CreateTeam)
     """Create a team, optionally inside a parent team; its id."""
     organization_id = identity.organization_id
     try:
-        async with conn.transaction():
+        async with tenant_transaction(conn, organization_id):
             problems: list[Problem] = []
             if (
                 command.parent_team_id is not None
@@ -93,7 +94,7 @@ async def update_team(conn: Connection, identity: Identity, command: UpdateTeam)
     raise_problems(cleared_required(command, UPDATE_REQUIRED))
     moves = "parent_team_id" in given
     try:
-        async with conn.transaction():
+        async with tenant_transaction(conn, organization_id):
             if moves:
                 # Before any row lock, so every mover takes the locks in the same order.
                 await db.lock_tree(conn, organization_id)
@@ -151,7 +152,7 @@ async def add_team_member(
 ) -> MembershipChanged:
     """Make a member of the organisation a member of the team; adding twice changes nothing."""
     organization_id = identity.organization_id
-    async with conn.transaction():
+    async with tenant_transaction(conn, organization_id):
         problems: list[Problem] = []
         if await db.share(conn, organization_id, command.team_id) is None:
             problems.append(_team_not_found())
@@ -183,7 +184,7 @@ async def remove_team_member(
 ) -> MembershipChanged:
     """Take a person off a team; NOT_FOUND when they are not on it."""
     organization_id = identity.organization_id
-    async with conn.transaction():
+    async with tenant_transaction(conn, organization_id):
         if await db.share(conn, organization_id, command.team_id) is None:
             raise DomainError([_team_not_found()])
         if not await db.remove_member(conn, organization_id, command.team_id, command.user_id):

@@ -1,0 +1,58 @@
+"""Binding a transaction to the request's organisation, for PostgreSQL row-level security.
+
+Every tenant table has a policy `organization_id = okrql_organization_id()`, the function reading
+the transaction-local setting `okrql.organization_id`. The setting is transaction-local so a
+pooled connection can never carry one request's organisation into the next; unset, it reads
+back as '' (or NULL), which the function turns into NULL, so nothing is visible.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from db.progress import Connection as AnyConnection
+
+_savepoints = itertools.count(1)
+
+_MODES = {
+    "read": " ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    "write": "",
+}
+
+
+@asynccontextmanager
+async def tenant_transaction(
+    conn: AnyConnection, organization_id: int, *, mode: str = "write"
+) -> AsyncIterator[None]:
+    """A transaction in which row-level security shows only `organization_id`'s rows.
+
+    BEGIN and the setting travel in one round trip (the simple protocol runs both
+    statements); the organisation id is formatted as an integer, never as text from a client.
+    Inside a transaction already bound (a mutation document's), it is a savepoint, so a use
+    case that fails leaves nothing behind while the document's transaction goes on.
+    """
+    if conn.is_in_transaction():
+        # asyncpg's own savepoints refuse a transaction it did not start, so these are spelled
+        # out; the name is only ever okrql's counter.
+        savepoint = f"okrql_{next(_savepoints):d}"
+        await conn.execute(f"SAVEPOINT {savepoint}")
+        try:
+            yield
+        except BaseException:
+            await conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+            raise
+        await conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+        return
+    begin = (
+        f"BEGIN{_MODES[mode]};"
+        f" SELECT set_config('okrql.organization_id', '{int(organization_id):d}', true)"
+    )
+    await conn.execute(begin)
+    try:
+        yield
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise
+    await conn.execute("COMMIT")

@@ -1,0 +1,113 @@
+"""Tenant isolation in the database itself: row-level security binds the API's role."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+import pytest
+
+from api.settings import Settings
+from db.organizations import add_member, create_organization
+from db.pool import create_pool
+from db.tenancy import tenant_transaction
+
+APP_ROLE = Settings().database_role
+
+
+@pytest.fixture
+async def app_pool(database_url: str) -> Any:
+    pool = await create_pool(database_url, min_size=1, max_size=1, role=APP_ROLE)
+    yield pool
+    await pool.close()
+
+
+async def _organization(pool: asyncpg.Pool[Any]) -> int:
+    slug = f"rls-{uuid.uuid4().hex[:10]}"
+    async with pool.acquire() as conn, conn.transaction():
+        organization_id = await create_organization(conn, "RLS AB", slug)
+        await add_member(conn, organization_id, "Rut", f"rut+{slug}@t.example", "ADMIN")
+        await conn.execute(
+            """INSERT INTO cycle (organization_id, name, starts_on, ends_on)
+               VALUES ($1, 'Q4', '2026-10-01', '2026-12-31')""",
+            organization_id,
+        )
+    return organization_id
+
+
+async def test_the_application_role_cannot_bypass_row_level_security(
+    pool: asyncpg.Pool[Any],
+) -> None:
+    role = await pool.fetchrow(
+        "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1", APP_ROLE
+    )
+    assert role is not None
+    assert (role["rolsuper"], role["rolbypassrls"]) == (False, False)
+    owned = await pool.fetchval(
+        """SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+           WHERE r.rolname = $1""",
+        APP_ROLE,
+    )
+    assert owned == 0
+
+
+async def test_every_tenant_table_has_row_level_security_enabled_and_forced(
+    pool: asyncpg.Pool[Any],
+) -> None:
+    rows = await pool.fetch(
+        """SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity
+           FROM pg_class c
+           WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
+             AND (EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
+                          AND a.attname = 'organization_id' AND NOT a.attisdropped)
+                  OR c.relname IN ('organization', 'app_user'))"""
+    )
+    assert len(rows) >= 11
+    assert [
+        r["relname"] for r in rows if not (r["relrowsecurity"] and r["relforcerowsecurity"])
+    ] == []
+
+
+async def test_rows_are_visible_only_inside_their_organisation(
+    pool: asyncpg.Pool[Any], app_pool: asyncpg.Pool[Any]
+) -> None:
+    # given two organisations with a cycle each
+    first, _ = await _organization(pool), await _organization(pool)
+    async with app_pool.acquire() as conn:
+        # when the application role reads without binding an organisation, it sees nothing
+        assert await conn.fetchval("SELECT count(*) FROM cycle") == 0
+        assert await conn.fetchval("SELECT count(*) FROM organization") == 0
+        # when bound to the first, it sees only the first's rows, even asking for all
+        async with tenant_transaction(conn, first, mode="read"):
+            organizations = await conn.fetch("SELECT id FROM organization")
+            cycles = await conn.fetch("SELECT organization_id FROM cycle")
+            people = await conn.fetchval("SELECT count(*) FROM app_user")
+        assert [r["id"] for r in organizations] == [first]
+        assert {r["organization_id"] for r in cycles} == {first}
+        assert people == 1
+        # and the binding ends with the transaction: the pooled connection reads '' again
+        assert await conn.fetchval("SELECT count(*) FROM cycle") == 0
+        assert await conn.fetchval("SELECT okrql_organization_id()") is None
+
+
+async def test_writing_into_another_organisation_is_refused(
+    pool: asyncpg.Pool[Any], app_pool: asyncpg.Pool[Any]
+) -> None:
+    first, second = await _organization(pool), await _organization(pool)
+    async with app_pool.acquire() as conn:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            async with tenant_transaction(conn, first):
+                await conn.execute(
+                    """INSERT INTO cycle (organization_id, name, starts_on, ends_on)
+                       VALUES ($1, 'Sneaky', '2026-10-01', '2026-12-31')""",
+                    second,
+                )
+        async with tenant_transaction(conn, first):
+            updated = await conn.execute("UPDATE cycle SET name = 'Hijacked'")
+            event_update = await conn.fetchval(
+                "SELECT has_table_privilege(current_user, 'event', 'UPDATE')"
+            )
+        assert updated == "UPDATE 1"  # its own cycle only
+        assert event_update is False  # the event log is append-only for the API
+    assert await pool.fetchval("SELECT name FROM cycle WHERE organization_id = $1", second) == "Q4"
