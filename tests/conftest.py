@@ -9,6 +9,7 @@ each works in an organisation of its own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -47,8 +48,9 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.cleanup()
 
 
-@pytest.fixture(scope="session")
-async def database_url(server_url: str) -> AsyncIterator[str]:
+@contextlib.asynccontextmanager
+async def fresh_database(server_url: str, *, migrate: bool = True) -> AsyncIterator[str]:
+    """A uniquely named database on the test server, migrated to head, dropped afterwards."""
     name = f"okrql_test_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(server_url)
     try:
@@ -56,13 +58,22 @@ async def database_url(server_url: str) -> AsyncIterator[str]:
     finally:
         await admin.close()
     url = _with_database(server_url, name)
-    await asyncio.to_thread(upgrade, url)
-    yield url
-    admin = await asyncpg.connect(server_url)
     try:
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        if migrate:
+            await asyncio.to_thread(upgrade, url)
+        yield url
     finally:
-        await admin.close()
+        admin = await asyncpg.connect(server_url)
+        try:
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(server_url: str) -> AsyncIterator[str]:
+    async with fresh_database(server_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

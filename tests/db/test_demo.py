@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
-import os
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, TypeAlias
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -24,10 +20,11 @@ from db import demo_data as data
 from db.pool import create_pool
 from domain.check_ins import is_overdue, next_check_in_due
 from domain.key_results import progress
+from tests.conftest import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-SEEDS = Path("/work/shared/seeds")
+# The seed guides sit beside the project (shared/seeds) on developer and CI machines.
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
 Conn: TypeAlias = "PoolConnectionProxy[Any]"
 # "Today" in the demo's story.
@@ -47,44 +44,15 @@ TABLES = (
 )
 
 
-def _database_url(server_url: str, database: str) -> str:
-    parts = urlsplit(server_url)
-    return urlunsplit(parts._replace(path=f"/{database}"))
-
-
 @pytest_asyncio.fixture(scope="module")
-async def pool() -> AsyncIterator[asyncpg.Pool[Any]]:
+async def pool(server_url: str) -> AsyncIterator[asyncpg.Pool[Any]]:
     """A freshly migrated database of its own for this module, dropped afterwards."""
-    name = f"okrql_test_demo_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(SERVER_URL)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        url = _database_url(SERVER_URL, name)
-        migrate = await asyncio.create_subprocess_exec(
-            str(ROOT / ".venv" / "bin" / "alembic"),
-            "upgrade",
-            "head",
-            cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": url},
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        output, _ = await migrate.communicate()
-        assert migrate.returncode == 0, output.decode()
+    async with fresh_database(server_url) as url:
         db_pool = await create_pool(url, min_size=1, max_size=4)
         try:
             yield db_pool
         finally:
             await db_pool.close()
-    finally:
-        admin = await asyncpg.connect(SERVER_URL)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 @pytest_asyncio.fixture(scope="module")

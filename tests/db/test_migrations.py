@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,21 +13,15 @@ from api.migrations import downgrade, head_revision, upgrade
 from db.catalog import RELATIONS, SOURCES
 from db.planner.sql import by_key_sql, connection_sql
 from db.queries import queries
-from tests.conftest import _with_database
+from tests.conftest import fresh_database
 
 SQL_FILES = sorted(p.stem for p in __import__("pathlib").Path("db/sql").glob("*.sql"))
 
 
 @pytest.fixture
 async def scratch_url(server_url: str) -> AsyncIterator[str]:
-    name = f"okrql_migrate_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    yield _with_database(server_url, name)
-    admin = await asyncpg.connect(server_url)
-    await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    await admin.close()
+    async with fresh_database(server_url, migrate=False) as url:
+        yield url
 
 
 async def _schema_snapshot(url: str) -> list[Any]:

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -20,51 +18,22 @@ from asyncpg.pool import PoolConnectionProxy
 
 from api.services.progress import recompute_all, refresh_key_results, refresh_objectives
 from db.pool import create_pool
+from tests.conftest import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 Conn: TypeAlias = "PoolConnectionProxy[Any]"
 
 
-def _database_url(server_url: str, database: str) -> str:
-    parts = urlsplit(server_url)
-    return urlunsplit(parts._replace(path=f"/{database}"))
-
-
 @pytest_asyncio.fixture(scope="module")
-async def pool() -> AsyncIterator[asyncpg.Pool[Any]]:
+async def pool(server_url: str) -> AsyncIterator[asyncpg.Pool[Any]]:
     """A freshly migrated database of its own for this module, dropped afterwards."""
-    name = f"okrql_test_progress_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(SERVER_URL)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        url = _database_url(SERVER_URL, name)
-        migrate = await asyncio.create_subprocess_exec(
-            str(ROOT / ".venv" / "bin" / "alembic"),
-            "upgrade",
-            "head",
-            cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": url},
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        output, _ = await migrate.communicate()
-        assert migrate.returncode == 0, output.decode()
+    async with fresh_database(server_url) as url:
         db_pool = await create_pool(url, min_size=1, max_size=4)
         try:
             yield db_pool
         finally:
             await db_pool.close()
-    finally:
-        admin = await asyncpg.connect(SERVER_URL)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 @pytest_asyncio.fixture
