@@ -24,26 +24,31 @@ _MODES = {
 
 @asynccontextmanager
 async def tenant_transaction(
-    conn: AnyConnection, organization_id: int, *, mode: str = "write"
+    conn: AnyConnection, organization_id: int, *, mode: str = "write", savepoint: bool = True
 ) -> AsyncIterator[None]:
     """A transaction in which row-level security shows only `organization_id`'s rows.
 
     BEGIN and the setting travel in one round trip (the simple protocol runs both
     statements); the organisation id is formatted as an integer, never as text from a client.
     Inside a transaction already bound (a mutation document's), it is a savepoint, so a use
-    case that fails leaves nothing behind while the document's transaction goes on.
+    case that fails leaves nothing behind while the document's transaction goes on. A use case
+    that refuses input only before its first write may pass `savepoint=False` and save the
+    two round trips: nothing of it exists to undo, and a failing statement fails the document.
     """
+    if conn.is_in_transaction() and not savepoint:
+        yield
+        return
     if conn.is_in_transaction():
         # asyncpg's own savepoints refuse a transaction it did not start, so these are spelled
         # out; the name is only ever okrql's counter.
-        savepoint = f"okrql_{next(_savepoints):d}"
-        await conn.execute(f"SAVEPOINT {savepoint}")
+        name = f"okrql_{next(_savepoints):d}"
+        await conn.execute(f"SAVEPOINT {name}")
         try:
             yield
         except BaseException:
-            await conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+            await conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
             raise
-        await conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+        await conn.execute(f"RELEASE SAVEPOINT {name}")
         return
     begin = (
         f"BEGIN{_MODES[mode]};"

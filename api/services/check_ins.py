@@ -41,7 +41,8 @@ async def create_check_in(
     back-dated check-in joins the history without hiding a newer value.
     """
     organization_id = identity.organization_id
-    async with tenant_transaction(conn, organization_id):
+    # Every refusal below happens before the first write (no savepoint needed).
+    async with tenant_transaction(conn, organization_id, savepoint=False):
         target = await db.lock_target(conn, organization_id, command.key_result_id)
         if target is None:
             raise DomainError.of(
