@@ -149,6 +149,27 @@ _PAGE: Final = """<!doctype html>
           headers: {{ "content-type": "application/json", accept: config.accept }}
         }});
         var explorer = GraphiQLPluginExplorer.explorerPlugin();
+        // A first query to run: the demo organisation's dashboard.
+        var DEFAULT_QUERY = [
+          "# okrql: objectives, their key results and the latest check-ins.",
+          "{{",
+          "  viewer {{ name role }}",
+          "  objectives(first: 10, filter: {{rootsOnly: true}}) {{",
+          "    totalCount",
+          "    nodes {{",
+          "      title status progress expectedProgress paceStatus",
+          "      keyResults(first: 10) {{",
+          "        nodes {{",
+          "          title progress currentValue targetValue",
+          "          lastCheckIn {{ value confidence measuredAt }}",
+          "        }}",
+          "      }}",
+          "      children(first: 10) {{ nodes {{ title progress ownerTeam {{ name }} }} }}",
+          "    }}",
+          "  }}",
+          "}}",
+          ""
+        ].join("\\n");
         function App() {{
           return React.createElement(GraphiQL, {{
             fetcher: fetcher,
@@ -157,7 +178,8 @@ _PAGE: Final = """<!doctype html>
             isHeadersEditorEnabled: true,
             // Headers often hold bearer tokens: keep them out of localStorage.
             shouldPersistHeaders: false,
-            inputValueDeprecation: true
+            inputValueDeprecation: true,
+            defaultQuery: DEFAULT_QUERY
           }});
         }}
         ReactDOM.createRoot(document.getElementById("graphiql"))
