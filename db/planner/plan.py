@@ -66,6 +66,20 @@ class ObjectPlan:
     columns: tuple[str, ...]
     fetches: list[Fetch]
     render: Render
+    # To-one relations joined into this plan's own statement (see Fold).
+    folds: tuple[Fold, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Fold:
+    """A to-one relation read by the parent's statement itself (a LEFT JOIN LATERAL after any
+    per-parent LIMIT), when its selection needs no further relation: one statement fewer.
+    Its columns come back as `<alias>__<column>`."""
+
+    alias: str
+    source: str
+    parent_key: str
+    columns: tuple[str, ...]
 
 
 @dataclass(eq=False)
@@ -76,6 +90,7 @@ class ConnectionShape:
     node_plans: list[ObjectPlan]
     columns: tuple[str, ...]
     with_total: bool
+    folds: tuple[Fold, ...] = ()
 
 
 @dataclass(eq=False)
@@ -134,6 +149,7 @@ class _Compiler:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
+        self.fold_count = 0
 
     # --- field collection (the spec's CollectFields, with @skip/@include) -------------------
 
@@ -207,6 +223,7 @@ class _Compiler:
         steps: list[tuple[str, str, Any]] = []
         columns: dict[str, None] = {"id": None} if source is not None else {}
         fetches: list[Fetch] = []
+        folds: list[Fold] = []
         for key, nodes in self.collect(runtime, selection_sets).items():
             name = nodes[0].name.value
             if name == "__typename":
@@ -238,6 +255,16 @@ class _Compiler:
                 child, pairs = projected
                 columns.update(dict.fromkeys(p for _, p in pairs))
                 steps.append((key, "projected", (mapping.key, child.render, pairs)))
+            elif (
+                isinstance(mapping, ToOne)
+                and source is not None
+                and (fold := self.fold(field_def, nodes, mapping, (*path, key)))
+            ):
+                folded, child = fold
+                columns[mapping.key] = None
+                folds.append(folded)
+                pairs = tuple((c, f"{folded.alias}__{c}") for c in folded.columns)
+                steps.append((key, "projected", (f"{folded.alias}__id", child.render, pairs)))
             else:
                 fetch = self.fetch(key, field_def, nodes, mapping, (*path, key))
                 columns[fetch.parent_column] = None
@@ -252,7 +279,24 @@ class _Compiler:
             columns=tuple(c for c in columns if source is None or c in source.columns),
             fetches=fetches,
             render=_generate_render(runtime.name, steps),
+            folds=tuple(folds),
         )
+
+    def fold(
+        self,
+        field_def: GraphQLField,
+        nodes: list[FieldNode],
+        mapping: ToOne,
+        path: tuple[str, ...],
+    ) -> tuple[Fold, ObjectPlan] | None:
+        """A Fold and the child plan, when the child's selection reads nothing further."""
+        target = get_named_type(field_def.type)
+        assert isinstance(target, GraphQLObjectType)
+        child = self.object_plan(target, self._sub_selections(nodes), SOURCES[mapping.source], path)
+        if child.fetches or child.folds:
+            return None
+        self.fold_count += 1
+        return Fold(f"j{self.fold_count}", mapping.source, mapping.key, child.columns), child
 
     def projected(
         self,
@@ -362,7 +406,8 @@ class _Compiler:
             else:
                 raise PlanningError(f"unknown connection field {connection.name}.{name}")
         columns = tuple(dict.fromkeys(itertools.chain(["id"], *(p.columns for p in node_plans))))
-        return ConnectionShape(parts, node_plans, columns, with_total)
+        folds = tuple(f for p in node_plans for f in p.folds)
+        return ConnectionShape(parts, node_plans, columns, with_total, folds)
 
 
 def _iso(value: Any) -> Any:

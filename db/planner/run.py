@@ -163,7 +163,11 @@ class _Runner:
         assert plan is not None
         assert plan.source is not None
         keys = list({k for _, k in entries if k is not None})
-        rows = await self._fetch(by_key_sql(plan.source.name, plan.columns), keys) if keys else []
+        rows = (
+            await self._fetch(by_key_sql(plan.source.name, plan.columns, plan.folds), keys)
+            if keys
+            else []
+        )
         rendered, next_work = self._render_all(plan, rows)
         # Parents that share a row share its dict: it is only read from here on.
         by_id = {row["id"]: d for row, d in zip(rows, rendered, strict=True)}
@@ -192,7 +196,7 @@ class _Runner:
         for type_name, pks in by_type.items():
             plan = fetch.plans_by_type[type_name]
             source = SOURCE_BY_TYPE[type_name]
-            rows = await self._fetch(by_key_sql(source.name, plan.columns), pks)
+            rows = await self._fetch(by_key_sql(source.name, plan.columns, plan.folds), pks)
             rendered, work = self._render_all(plan, rows)
             next_work.extend(work)
             for row, d in zip(rows, rendered, strict=True):
@@ -222,6 +226,7 @@ class _Runner:
             order_name,
             bool(after),
             shape.with_total,
+            shape.folds,
         )
         rows = await self._fetch(sql, keys, first + 1, *filter_values, *cursor_values)
         groups: dict[int, list[Any]] = {}

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from db.catalog import RELATIONS, SOURCES, Order, Relation, Source
+
+if TYPE_CHECKING:
+    from db.planner.plan import Fold
 
 ROW_KEY_PREFIX = "__k"
 
@@ -29,13 +33,37 @@ def _joins(source: Source, columns: Iterable[str]) -> str:
     return "".join(f" {source.joins[j]}" for j in source.joins if j in needed)
 
 
+def _fold_columns(folds: tuple[Fold, ...]) -> str:
+    return "".join(f', {f.alias}."{c}" AS "{f.alias}__{c}"' for f in folds for c in f.columns)
+
+
+def _fold_joins(folds: tuple[Fold, ...], parent: str) -> str:
+    # After any per-parent LIMIT, one index lookup per parent row: the child's own statement
+    # would do the same lookups, a round trip later. LIMIT 1 (a to-one has at most one row)
+    # also keeps PostgreSQL from flattening the lateral into a join that could reorder the
+    # page's rows.
+    joins = []
+    for f in folds:
+        child = SOURCES[f.source]
+        joins.append(
+            f" LEFT JOIN LATERAL (SELECT {_select_list(child, f.columns)}"
+            f" FROM {child.from_}{_joins(child, f.columns)}"
+            f' WHERE {child.tenant} AND t.id = {parent}."{f.parent_key}" LIMIT 1) {f.alias}'
+            " ON true"
+        )
+    return "".join(joins)
+
+
 @functools.cache
-def by_key_sql(source_name: str, columns: tuple[str, ...]) -> str:
+def by_key_sql(source_name: str, columns: tuple[str, ...], folds: tuple[Fold, ...] = ()) -> str:
     source = SOURCES[source_name]
-    return (
+    base = (
         f"SELECT {_select_list(source, columns)} FROM {source.from_}{_joins(source, columns)}"
         f" WHERE {source.tenant} AND t.id = ANY($2::bigint[])"
     )
+    if not folds:
+        return base
+    return f"SELECT s.*{_fold_columns(folds)} FROM ({base}) s{_fold_joins(folds, 's')}"
 
 
 def order_of(relation: Relation, order_name: str | None) -> Order:
@@ -51,6 +79,7 @@ def connection_sql(
     order_name: str | None,
     has_after: bool,
     with_total: bool,
+    folds: tuple[Fold, ...] = (),
 ) -> str:
     """One page per parent key. Parameters: $1 org, $2 parent keys, $3 limit, then one per
     filter in `filters` order, then one per order key when `has_after`."""
@@ -87,11 +116,15 @@ def connection_sql(
         f" WHERE {' AND '.join(predicates)} ORDER BY {order_by} LIMIT $3"
     )
     parents = "unnest($2::bigint[]) WITH ORDINALITY AS p(key, idx)"
+    folded, fold_joins = _fold_columns(folds), _fold_joins(folds, "s")
     if not with_total:
-        return f'SELECT p.idx AS "__idx", s.* FROM {parents} CROSS JOIN LATERAL ({page}) s'
+        return (
+            f'SELECT p.idx AS "__idx", s.*{folded} FROM {parents}'
+            f" CROSS JOIN LATERAL ({page}) s{fold_joins}"
+        )
     # A parent without rows still needs its count: LEFT JOIN keeps it as one all-NULL row.
     return (
-        f'SELECT p.idx AS "__idx", n.total AS "__total", s.* FROM {parents}'
+        f'SELECT p.idx AS "__idx", n.total AS "__total", s.*{folded} FROM {parents}'
         f" CROSS JOIN LATERAL (SELECT count(*) AS total FROM {base_from} WHERE {count_where}) n"
-        f" LEFT JOIN LATERAL ({page}) s ON true"
+        f" LEFT JOIN LATERAL ({page}) s ON true{fold_joins}"
     )
