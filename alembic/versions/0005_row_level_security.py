@@ -22,8 +22,15 @@ branch_labels = None
 depends_on = None
 
 TENANT_TABLES = (
-    "membership", "team", "team_member", "cycle", "objective", "key_result", "check_in",
-    "alignment", "event",
+    "membership",
+    "team",
+    "team_member",
+    "cycle",
+    "objective",
+    "key_result",
+    "check_in",
+    "alignment",
+    "event",
 )
 
 
