@@ -1,4 +1,5 @@
-"""The `okrql` command: serve, migrate, seed demo, export-schema."""
+"""The `okrql` command: serve, migrate, seed demo, export-schema, and the operator's tools:
+organisations (`org create`), API keys (`key create|revoke`), development tokens (`token`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
+from typing import Any
+
+import asyncpg
 
 from api.settings import get_settings
 
@@ -42,9 +46,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.auth.tokens import configuration_problem
     from api.migrations import upgrade
 
     settings = get_settings()
+    problem = configuration_problem(settings)
+    if problem is not None:
+        log.error("refusing to start: %s", problem)
+        return 2
     url = _database_url()
     if not settings.is_production:
         # A development server sets itself up: schema at head and the demo organisation.
@@ -97,6 +106,145 @@ def cmd_export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token(args: argparse.Namespace) -> int:
+    from api.auth.tokens import ConfigurationError, mint_development_token
+
+    try:
+        token = mint_development_token(
+            get_settings(), email=args.email, organization=args.org, ttl=args.ttl
+        )
+    except ConfigurationError as error:
+        log.error("cannot mint a token: %s", error)
+        return 1
+    sys.stdout.write(token + "\n")
+    return 0
+
+
+async def _operator_pool(url: str) -> asyncpg.Pool[Any]:
+    """A pool of the configured database role itself (not okrql_app): operator tools."""
+    from db.pool import create_pool
+
+    return await create_pool(url, min_size=1, max_size=1)
+
+
+async def _create_organization(args: argparse.Namespace, url: str) -> tuple[int, int]:
+    from db.organizations import add_member, create_organization
+
+    # The configured role itself (not okrql_app): creating an organisation crosses tenants.
+    conn = await asyncpg.connect(url)
+    try:
+        async with conn.transaction():
+            organization_id = await create_organization(
+                conn, args.name.strip(), args.slug, args.time_zone
+            )
+            admin_name = (args.admin_name or args.admin_email.split("@", 1)[0]).strip()
+            user_id = await add_member(
+                conn, organization_id, admin_name, args.admin_email.strip(), "ADMIN"
+            )
+        return organization_id, user_id
+    finally:
+        await conn.close()
+
+
+def cmd_org_create(args: argparse.Namespace) -> int:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(args.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        log.error("unknown time zone %r (an IANA name such as Europe/Stockholm)", args.time_zone)
+        return 1
+    try:
+        organization_id, user_id = asyncio.run(_create_organization(args, _database_url()))
+    except asyncpg.UniqueViolationError:
+        log.error("an organisation with the slug %r exists already", args.slug)
+        return 1
+    except asyncpg.CheckViolationError as error:
+        log.error("refused: %s (slugs are lowercase letters, digits and dashes)", error)
+        return 1
+    log.info(
+        "organisation %r created (id %s) with admin %s (user %s)",
+        args.slug, organization_id, args.admin_email, user_id,
+    )  # fmt: skip
+    return 0
+
+
+class _NoOrganizationError(Exception):
+    pass
+
+
+async def _in_organization(url: str, slug: str, work: Any) -> Any:
+    """Run `work(conn, organization_id)` in a transaction bound to the organisation."""
+    from db.identity import organization_admin
+    from db.tenancy import tenant_transaction
+
+    pool = await _operator_pool(url)
+    try:
+        found = await organization_admin(pool, slug)
+        if found is None:
+            raise _NoOrganizationError(slug)
+        async with pool.acquire() as conn, tenant_transaction(conn, found.organization_id):
+            return await work(conn, found.organization_id)
+    finally:
+        await pool.close()
+
+
+def cmd_key_create(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from api.auth.api_keys import ApiKeyInputError, issue_key
+
+    expires_at = None
+    if args.expires_in_days is not None:
+        if args.expires_in_days <= 0:
+            log.error("--expires-in-days must be positive")
+            return 1
+        expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=args.expires_in_days)
+
+    async def create(conn: Any, organization_id: int) -> Any:
+        return await issue_key(
+            conn,
+            organization_id,
+            name=args.name,
+            scopes=args.scopes.split(","),
+            expires_at=expires_at,
+        )
+
+    try:
+        issued = asyncio.run(_in_organization(_database_url(), args.org, create))
+    except _NoOrganizationError:
+        log.error("no organisation %r", args.org)
+        return 1
+    except ApiKeyInputError as error:
+        log.error("cannot create the key: %s", error)
+        return 1
+    log.info("API key %s created (prefix %s); it is shown only now", issued.id, issued.prefix)
+    sys.stdout.write(issued.secret + "\n")
+    return 0
+
+
+def cmd_key_revoke(args: argparse.Namespace) -> int:
+    from api.auth.api_keys import revoke_key
+    from db.api_keys import ids_by_prefix
+
+    async def revoke(conn: Any, organization_id: int) -> int:
+        ids = await ids_by_prefix(conn, organization_id, args.prefix)
+        for api_key_id in ids:
+            await revoke_key(conn, organization_id, api_key_id, actor_user_id=None)
+        return len(ids)
+
+    try:
+        revoked = asyncio.run(_in_organization(_database_url(), args.org, revoke))
+    except _NoOrganizationError:
+        log.error("no organisation %r", args.org)
+        return 1
+    if not revoked:
+        log.error("no API key with the prefix %r in %r", args.prefix, args.org)
+        return 1
+    log.info("API key %s revoked", args.prefix)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="okrql", description="okrql: a headless OKR API")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -118,6 +266,35 @@ def main(argv: list[str] | None = None) -> int:
     export = commands.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("output", nargs="?", default="schema.graphql")
     export.set_defaults(handler=cmd_export_schema)
+
+    token = commands.add_parser("token", help="mint a development JWT (HS256, not production)")
+    token.add_argument("--email", required=True)
+    token.add_argument("--org", help="the organisation slug to put in the `org` claim")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
+    token.set_defaults(handler=cmd_token)
+
+    org = commands.add_parser("org", help="provision organisations")
+    org_commands = org.add_subparsers(dest="action", required=True)
+    org_create = org_commands.add_parser("create", help="an organisation and its first admin")
+    org_create.add_argument("--name", required=True)
+    org_create.add_argument("--slug", required=True)
+    org_create.add_argument("--admin-email", required=True)
+    org_create.add_argument("--admin-name")
+    org_create.add_argument("--time-zone", default="UTC")
+    org_create.set_defaults(handler=cmd_org_create)
+
+    key = commands.add_parser("key", help="manage an organisation's API keys")
+    key_commands = key.add_subparsers(dest="action", required=True)
+    key_create = key_commands.add_parser("create", help="create a key; prints it once")
+    key_create.add_argument("--org", required=True)
+    key_create.add_argument("--name", required=True)
+    key_create.add_argument("--scopes", required=True, help="e.g. read,checkins:write")
+    key_create.add_argument("--expires-in-days", type=int)
+    key_create.set_defaults(handler=cmd_key_create)
+    key_revoke = key_commands.add_parser("revoke", help="revoke a key by its prefix")
+    key_revoke.add_argument("--org", required=True)
+    key_revoke.add_argument("--prefix", required=True)
+    key_revoke.set_defaults(handler=cmd_key_revoke)
 
     args = parser.parse_args(argv)
     _configure_logging()

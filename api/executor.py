@@ -2,8 +2,12 @@
 introspection, strawberry's standard executor).
 
 Parsing and validating cost milliseconds per document, so validated documents are cached by
-their text; plans are cached per document, operation and the variable values that @skip and
-@include read, so a hot query is planned once.
+their text (and the limits they were checked against); plans are cached per document,
+operation and the variable values that @skip and @include read, so a hot query is planned once.
+
+`check` does everything that needs no database: parsing (token limit), the depth, alias and
+directive limits, validation, variable coercion and the query cost (api/limits.py). The
+endpoint calls it before it resolves the caller or takes a connection.
 """
 
 from __future__ import annotations
@@ -22,14 +26,15 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     VariableNode,
-    parse,
     validate,
     visit,
 )
 from graphql.execution.values import VariableValues, get_variable_values
 from graphql.language import Visitor
 
+from api import limits
 from api.context import RequestContext
+from api.settings import Settings
 from db.planner.plan import OperationPlan, compile_operation
 from db.planner.run import execute as run_plan
 from db.tenancy import tenant_transaction
@@ -85,21 +90,41 @@ class PreparedDocument:
     fragments: dict[str, FragmentDefinitionNode]
     operations: dict[str | None, OperationDefinitionNode]
     directive_variables: tuple[str, ...]
+    cost_variables: tuple[str, ...] = ()
     plans: dict[Hashable, OperationPlan] = field(default_factory=dict)
+    # Per operation and the values (list lengths) of the variables a cost depends on.
+    costs: dict[Hashable, int] = field(default_factory=dict)
 
 
 _documents = _LruCache(1000)
+_MAX_COSTS_PER_DOCUMENT = 256
 
 
-def prepare(query: str) -> PreparedDocument:
-    prepared: PreparedDocument | None = _documents.get(query)
+def document_limits_of(settings: Settings) -> limits.DocumentLimits:
+    return limits.DocumentLimits(
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_directives=settings.max_directives,
+        max_tokens=settings.max_tokens,
+        max_page_size=settings.max_page_size,
+        hide_suggestions=settings.is_production,
+    )
+
+
+def prepare(query: str, document_limits: limits.DocumentLimits) -> PreparedDocument:
+    key = (query, document_limits)
+    prepared: PreparedDocument | None = _documents.get(key)
     if prepared is not None:
         return prepared
     try:
-        document = parse(query)
+        document = limits.parse_document(query, document_limits)
     except GraphQLError as error:
         raise RequestError([error]) from None
-    errors = validate(schema._schema, document)
+    # The limits first: they are cheap, and spare the standard rules hostile documents.
+    errors = validate(schema._schema, document, limits.limit_rules(document_limits))
+    if errors:
+        raise RequestError(list(errors))
+    errors = validate(schema._schema, document, hide_suggestions=document_limits.hide_suggestions)
     if errors:
         raise RequestError(list(errors))
     operations: dict[str | None, OperationDefinitionNode] = {}
@@ -111,8 +136,14 @@ def prepare(query: str) -> PreparedDocument:
             fragments[definition.name.value] = definition
     finder = _DirectiveVariables()
     visit(document, finder)
-    prepared = PreparedDocument(document, fragments, operations, tuple(sorted(finder.names)))
-    _documents.put(query, prepared)
+    prepared = PreparedDocument(
+        document,
+        fragments,
+        operations,
+        tuple(sorted(finder.names)),
+        limits.cost_variables(document),
+    )
+    _documents.put(key, prepared)
     return prepared
 
 
@@ -128,14 +159,67 @@ def select_operation(prepared: PreparedDocument, name: str | None) -> OperationD
 
 
 def coerce_variables(
-    operation: OperationDefinitionNode, inputs: dict[str, Any] | None
+    operation: OperationDefinitionNode,
+    inputs: dict[str, Any] | None,
+    *,
+    hide_suggestions: bool = False,
 ) -> VariableValues:
     result = get_variable_values(
-        schema._schema, operation.variable_definitions or (), inputs or {}, max_errors=50
+        schema._schema,
+        operation.variable_definitions or (),
+        inputs or {},
+        max_errors=50,
+        hide_suggestions=hide_suggestions,
     )
     if isinstance(result, list):
         raise RequestError(result)
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedRequest:
+    """A request that passed every check that needs no database, with its cost."""
+
+    prepared: PreparedDocument
+    operation: OperationDefinitionNode
+    operation_name: str | None
+    variables: VariableValues
+    cost: int
+    # Reads __schema/__type: only administrators may in production.
+    introspection: bool
+
+
+def check(
+    settings: Settings,
+    query: str,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> CheckedRequest:
+    """Parse, validate, coerce and cost a request, or raise RequestError; no SQL runs."""
+    document_limits = document_limits_of(settings)
+    prepared = prepare(query, document_limits)
+    operation = select_operation(prepared, operation_name)
+    if operation.operation is OperationType.SUBSCRIPTION:
+        raise RequestError([GraphQLError("Subscriptions are served over WebSocket only.")])
+    coerced = coerce_variables(
+        operation, variables, hide_suggestions=document_limits.hide_suggestions
+    )
+    cost_key = (operation_name, limits.cost_shape(prepared.cost_variables, coerced.coerced))
+    cost = prepared.costs.get(cost_key)
+    if cost is None:
+        try:
+            cost = limits.query_cost(
+                schema._schema, operation, prepared.fragments, coerced, settings.max_page_size
+            )
+        except GraphQLError as error:
+            raise RequestError([error]) from None
+        if len(prepared.costs) >= _MAX_COSTS_PER_DOCUMENT:
+            prepared.costs.clear()
+        prepared.costs[cost_key] = cost
+    if cost > settings.max_query_cost:
+        raise RequestError([limits.too_costly_error(cost, settings.max_query_cost)])
+    introspection = limits.uses_schema_introspection(operation, prepared.fragments)
+    return CheckedRequest(prepared, operation, operation_name, coerced, cost, introspection)
 
 
 def _uses_introspection(operation: OperationDefinitionNode) -> bool:
@@ -150,13 +234,15 @@ async def execute(
     query: str,
     operation_name: str | None,
     variables: dict[str, Any] | None,
+    checked: CheckedRequest | None = None,
 ) -> dict[str, Any]:
-    """The GraphQL response (`data` and perhaps `errors`) for a query or mutation."""
-    prepared = prepare(query)
-    operation = select_operation(prepared, operation_name)
-    if operation.operation is OperationType.SUBSCRIPTION:
-        raise RequestError([GraphQLError("Subscriptions are served over WebSocket only.")])
-    coerced = coerce_variables(operation, variables)
+    """The GraphQL response (`data` and perhaps `errors`) for a query or mutation.
+
+    `checked` is `check`'s result for this very request, when the caller already has it.
+    """
+    if checked is None:
+        checked = check(ctx.settings, query, operation_name, variables)
+    prepared, operation, coerced = checked.prepared, checked.operation, checked.variables
     if _uses_introspection(operation):
         return await execute_standard(ctx, query, operation_name, variables)
     plan_key = (

@@ -5,6 +5,10 @@
   request error (unparsable, invalid, bad variables) is a 4xx without `data`; plain
   `application/json` otherwise, where the specification asks for 200.
 - Unexpected errors are masked: the client gets a request id that the logs carry.
+- Limits (README "Limits", api/limits.py): the body size while reading it; tokens, depth,
+  aliases, directives, page sizes and the query cost in `check`, before the caller is resolved
+  or a connection taken; then introspection (administrators only in production) and the
+  caller's rate limit (429). A successful response reports its cost in `extensions.cost`.
 """
 
 from __future__ import annotations
@@ -20,10 +24,10 @@ from graphql import GraphQLError, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from api import graphiql
+from api import graphiql, limits
 from api.context import RequestContext
-from api.executor import RequestError, execute, execute_standard, prepare, select_operation
-from api.identity import IdentityError, resolve_identity
+from api.executor import RequestError, check, execute, execute_standard
+from api.identity import IdentityError, credentials_in_url, resolve_identity
 from api.request_log import request_id_var
 from api.settings import Settings
 from db.planner.mapping import ReadContext
@@ -32,8 +36,9 @@ log = logging.getLogger(__name__)
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-MAX_BODY_BYTES = 1_000_000
 EXECUTOR_HEADER = "x-okrql-executor"
+# Identity.role of those who may introspect and use GraphiQL in production.
+ADMIN_ROLE = "ADMIN"
 
 
 def _media_type(request: Request) -> str | None:
@@ -72,6 +77,35 @@ def _error(
     return response
 
 
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None once it is larger than `limit` bytes (read no further than that)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _rate_limiter(request: Request) -> limits.LeakyBucket | None:
+    """The app's cost buckets, made on first use (in this process: per instance)."""
+    settings: Settings = request.app.state.settings
+    if settings.rate_limit_capacity <= 0:
+        return None
+    limiter: limits.LeakyBucket | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is None:
+        limiter = limits.LeakyBucket(
+            settings.rate_limit_capacity, settings.rate_limit_refill_per_second
+        )
+        request.app.state.rate_limiter = limiter
+    return limiter
+
+
 async def _read_params(request: Request) -> dict[str, Any] | Response:
     if request.method == "GET":
         params: dict[str, Any] = dict(request.query_params)
@@ -84,8 +118,8 @@ async def _read_params(request: Request) -> dict[str, Any] | Response:
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type != JSON:
         return _error("Send GraphQL requests as application/json.", "UNSUPPORTED_MEDIA_TYPE", 415)
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
+    body = await _read_body(request, request.app.state.settings.max_body_bytes)
+    if body is None:
         return _error("The request body is too large.", "REQUEST_TOO_LARGE", 413)
     try:
         params = orjson.loads(body)
@@ -103,9 +137,24 @@ async def _read_params(request: Request) -> dict[str, Any] | Response:
 
 async def graphql_endpoint(request: Request) -> Response:
     settings: Settings = request.app.state.settings
+    if credentials_in_url(request):
+        # URLs end up in logs and histories: credentials go in the Authorization header.
+        return _error(
+            "Credentials are not accepted in the URL: send `Authorization: Bearer <key>`.",
+            "BAD_REQUEST",
+            400,
+        )
     if request.method == "GET" and graphiql.wants_graphiql(request):
         if settings.is_production:
-            return _error("GraphiQL is not served in production.", "FORBIDDEN", 403)
+            # Production serves GraphiQL to administrators only (introspection is theirs).
+            try:
+                viewer = await resolve_identity(request)
+            except IdentityError as error:
+                return _error(str(error), error.code, error.status, **error.headers)
+            if viewer.role != ADMIN_ROLE:
+                return _error(
+                    "GraphiQL is only served to administrators in production.", "FORBIDDEN", 403
+                )
         return HTMLResponse(graphiql.graphiql_html())
     media_type = _media_type(request)
     if media_type is None:
@@ -125,17 +174,27 @@ async def graphql_endpoint(request: Request) -> Response:
     if variables is not None and not isinstance(variables, dict):
         return _error("`variables` must be an object.", "BAD_REQUEST", 400, media_type)
     try:
-        if request.method == "GET":
-            operation = select_operation(prepare(query), operation_name)
-            if operation.operation is not OperationType.QUERY:
-                return _error(
-                    "Only queries may be sent with GET.", "METHOD_NOT_ALLOWED", 405, media_type,
-                    allow="POST",
-                )  # fmt: skip
+        # Every limit that needs no database, before the caller is even resolved.
+        checked = check(settings, query, operation_name, variables)
+        if request.method == "GET" and checked.operation.operation is not OperationType.QUERY:
+            return _error(
+                "Only queries may be sent with GET.", "METHOD_NOT_ALLOWED", 405, media_type,
+                allow="POST",
+            )  # fmt: skip
         try:
             identity = await resolve_identity(request)
         except IdentityError as error:
-            return _error(str(error), "UNAUTHENTICATED", 401, media_type)
+            return _error(str(error), error.code, error.status, media_type, **error.headers)
+        if checked.introspection and settings.is_production and identity.role != ADMIN_ROLE:
+            return _request_error([limits.introspection_disabled_error()], media_type)
+        limiter = _rate_limiter(request)
+        if limiter is not None:
+            retry_after = limiter.acquire(limits.caller_key(identity), checked.cost)
+            if retry_after is not None:
+                limited = limits.rate_limited_error(checked.cost, retry_after)
+                response = _response({"errors": [limited.formatted]}, media_type, 429)
+                response.headers["retry-after"] = str(limits.retry_after_seconds(retry_after))
+                return response
         pool = request.app.state.pool
         async with pool.acquire() as conn:
             ctx = RequestContext(
@@ -154,7 +213,7 @@ async def graphql_endpoint(request: Request) -> Response:
                 # Development only: strawberry's field-by-field executor, the planner's oracle.
                 body = await execute_standard(ctx, query, operation_name, variables)
             else:
-                body = await execute(ctx, query, operation_name, variables)
+                body = await execute(ctx, query, operation_name, variables, checked)
     except RequestError as error:
         return _request_error(error.errors, media_type)
     except Exception:
@@ -173,4 +232,7 @@ async def graphql_endpoint(request: Request) -> Response:
             media_type,
             500 if media_type == GRAPHQL_RESPONSE else 200,
         )
+    body["extensions"] = {
+        "cost": {"requested": checked.cost, "limit": settings.max_query_cost},
+    }
     return _response(body, media_type)

@@ -1,30 +1,173 @@
-"""Who a request acts as.
+"""Who a request acts as: authentication.
 
-Until authentication lands, a development server acts as the admin of the demo organisation
-(or of the organisation named by the `X-Organization` header, which the tests use to work in
-organisations of their own). A production server refuses every request instead: there is no
-fallback identity outside development.
+`Authorization: Bearer <credential>` carries either
+- an API key (`okrql_…`): an integration, acting in the organisation that owns the key, with
+  the key's scopes; or
+- a JWT from the configured issuer (api/auth/tokens.py): a person, matched to their user by
+  the token's issuer and subject (linked on first sign-in by verified email), acting in the
+  organisation chosen by the `X-Organization` header or the token's `org` claim, with their
+  role there.
+
+Bad credentials of any kind are a 401. An organisation the caller does not belong to is a 403
+that reads exactly like one for an organisation that does not exist.
+
+Only when no Authorization header is sent, and only in development, does a request act as the
+admin of the demo organisation (or of the one named by `X-Organization`: the tests work this
+way). Production has no fallback. Credentials never travel in the URL: a request that tries
+is refused (400) before anything else.
 """
 
 from __future__ import annotations
 
 from starlette.requests import Request
 
+from api.auth.api_keys import hash_secret, looks_like_key
+from api.auth.tokens import ConfigurationError, TokenError, TokenVerifier
 from api.context import Identity
 from api.settings import Settings
+from db import api_keys
+from db.identities import sign_in
 from db.identity import organization_admin
 
 ORGANIZATION_HEADER = "x-organization"
+# Query parameters that carry credentials in other APIs; okrql refuses them.
+URL_CREDENTIAL_PARAMETERS = frozenset(
+    {"api_key", "apikey", "api-key", "key", "token", "access_token", "jwt", "authorization"}
+)
+_NO_VERIFIER = object()
 
 
 class IdentityError(Exception):
-    """The request has no identity okrql accepts."""
+    """The request has no identity okrql accepts: a GraphQL error with `code`, at `status`."""
+
+    def __init__(self, message: str, code: str = "UNAUTHENTICATED", status: int = 401) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"www-authenticate": 'Bearer realm="okrql"'} if self.status == 401 else {}
+
+
+def _forbidden_organization(slug: str) -> IdentityError:
+    # The same words whether the organisation exists or not.
+    return IdentityError(
+        f"No organisation {slug!r} is available to these credentials.", "FORBIDDEN", 403
+    )
+
+
+def credentials_in_url(request: Request) -> bool:
+    """Whether the URL carries something that looks like a credential."""
+    return any(
+        name.lower() in URL_CREDENTIAL_PARAMETERS or looks_like_key(value)
+        for name, value in request.query_params.multi_items()
+    )
+
+
+def _verifier(request: Request) -> TokenVerifier | None:
+    state = request.app.state
+    verifier = getattr(state, "token_verifier", _NO_VERIFIER)
+    if verifier is _NO_VERIFIER:
+        try:
+            verifier = TokenVerifier.from_settings(state.settings)
+        except ConfigurationError:
+            # `okrql serve` refuses to start with such settings; an app built otherwise
+            # (tests, embedding) cannot verify tokens with them.
+            verifier = None
+        state.token_verifier = verifier
+    assert verifier is None or isinstance(verifier, TokenVerifier)
+    return verifier
+
+
+def _bearer(request: Request) -> str | None:
+    """The credential of the Authorization header; None when there is no header."""
+    values = request.headers.getlist("authorization")
+    if not values:
+        return None
+    if len(values) > 1:
+        raise IdentityError("Send one Authorization header.")
+    scheme, _, credential = values[0].strip().partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential or any(c.isspace() for c in credential):
+        raise IdentityError("Malformed Authorization header: expected `Bearer <token or key>`.")
+    return credential
 
 
 async def resolve_identity(request: Request) -> Identity:
     settings: Settings = request.app.state.settings
-    if settings.is_production:
-        raise IdentityError("Authentication is required.")
+    credential = _bearer(request)
+    if credential is None:
+        if settings.is_production:
+            raise IdentityError(
+                "Authentication is required: send `Authorization: Bearer <token or API key>`."
+            )
+        return await _development_identity(request, settings)
+    if looks_like_key(credential):
+        return await _api_key_identity(request, credential)
+    return await _token_identity(request, credential)
+
+
+async def _api_key_identity(request: Request, secret: str) -> Identity:
+    key = await api_keys.authenticate(request.app.state.pool, hash_secret(secret))
+    if key is None:
+        raise IdentityError("The API key is unknown, revoked or expired.")
+    chosen = request.headers.get(ORGANIZATION_HEADER)
+    if chosen is not None and chosen != key.slug:
+        raise _forbidden_organization(chosen)
+    return Identity(
+        organization_id=key.organization_id,
+        user_id=None,
+        time_zone=key.time_zone,
+        role=None,
+        organization_slug=key.slug,
+        api_key_id=key.api_key_id,
+        scopes=frozenset(key.scopes),
+        team_ids=key.team_ids,
+    )
+
+
+async def _token_identity(request: Request, token: str) -> Identity:
+    verifier = _verifier(request)
+    if verifier is None:
+        raise IdentityError("Sign-in with tokens is not configured on this server.")
+    try:
+        verified = verifier.verify(token)
+    except TokenError as error:
+        raise IdentityError(str(error)) from None
+    chosen = request.headers.get(ORGANIZATION_HEADER) or verified.organization
+    person = await sign_in(
+        request.app.state.pool, verified.issuer, verified.subject, verified.verified_email, chosen
+    )
+    if person is None:
+        raise IdentityError(
+            "No okrql user matches this token: a first sign-in needs the verified email of a"
+            " member."
+        )
+    if chosen is not None:
+        if not person.memberships:
+            raise _forbidden_organization(chosen)
+        membership = person.memberships[0]
+    elif len(person.memberships) == 1:
+        membership = person.memberships[0]
+    elif not person.memberships:
+        raise IdentityError("You are not a member of any organisation.", "FORBIDDEN", 403)
+    else:
+        raise IdentityError(
+            "Choose an organisation: send `X-Organization: <slug>` or an `org` claim.",
+            "BAD_REQUEST",
+            400,
+        )
+    return Identity(
+        organization_id=membership.organization_id,
+        user_id=person.user_id,
+        time_zone=membership.time_zone,
+        role=membership.role,
+        organization_slug=membership.organization_slug,
+    )
+
+
+async def _development_identity(request: Request, settings: Settings) -> Identity:
     slug = request.headers.get(ORGANIZATION_HEADER) or settings.demo_organization
     cache: dict[str, Identity] = request.app.state.identities
     identity = cache.get(slug)
@@ -39,6 +182,7 @@ async def resolve_identity(request: Request) -> Identity:
             user_id=admin.user_id,
             time_zone=admin.time_zone,
             role=admin.role or "ADMIN",
+            organization_slug=slug,
         )
         cache[slug] = identity
     return identity

@@ -265,8 +265,30 @@ CHECK_IN = Source(
     },
 )
 
+API_KEY = Source(
+    name="api_key",
+    type_name="ApiKey",
+    from_="api_key t",
+    tenant="t.organization_id = $1",
+    columns={
+        "id": "t.id",
+        "name": "t.name",
+        "prefix": "t.prefix",
+        # The GraphQL enum's names: read, checkins:write -> READ, CHECKINS_WRITE.
+        "scopes": "ARRAY(SELECT upper(replace(s, ':', '_')) FROM unnest(t.scopes) s)",
+        "team_ids": "t.team_ids",
+        "created_at": "t.created_at",
+        "expires_at": "t.expires_at",
+        "revoked_at": "t.revoked_at",
+        "last_used_at": "t.last_used_at",
+    },
+    orders={
+        "default": Order((("t.created_at", "timestamptz"), ("t.id", "bigint")), descending=True)
+    },
+)
+
 SOURCES: dict[str, Source] = {
-    s.name: s for s in (ORGANIZATION, USER, TEAM, CYCLE, OBJECTIVE, KEY_RESULT, CHECK_IN)
+    s.name: s for s in (ORGANIZATION, USER, TEAM, CYCLE, OBJECTIVE, KEY_RESULT, CHECK_IN, API_KEY)
 }
 SOURCE_BY_TYPE: dict[str, Source] = {s.type_name: s for s in SOURCES.values()}
 
@@ -277,6 +299,13 @@ RELATIONS: dict[str, Relation] = {
     "cycles": Relation("cycle", None),
     "objectives": Relation("objective", None),
     "key_results": Relation("key_result", None),
+    # The organisation's API keys, for its admins only: the parent key is the viewer, who
+    # must be an admin (an API key, with no viewer, sees none).
+    "api_keys": Relation(
+        "api_key",
+        "akm.user_id",
+        "JOIN membership akm ON akm.organization_id = t.organization_id AND akm.role = 'ADMIN'",
+    ),
     # Children of a parent key.
     "user.teams": Relation(
         "team",

@@ -9,7 +9,7 @@ import functools
 from graphql import GraphQLError
 
 NODE_TYPES = frozenset(
-    {"Organization", "User", "Team", "Cycle", "Objective", "KeyResult", "CheckIn"}
+    {"Organization", "User", "Team", "Cycle", "Objective", "KeyResult", "CheckIn", "ApiKey"}
 )
 
 

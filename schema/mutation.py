@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.api_keys.mutations import ApiKeyMutations
 from schema.check_ins.mutations import CheckInMutations
 from schema.cycles.mutations import CycleMutations
 from schema.key_results.mutations import KeyResultMutations
@@ -24,5 +25,6 @@ class Mutation(
     TeamMutations,
     KeyResultMutations,
     AlignmentMutations,
+    ApiKeyMutations,
 ):
     pass

@@ -6,6 +6,7 @@ import strawberry
 
 from db.planner.mapping import Many, NodeById, ToOne
 from schema import oracle
+from schema.api_keys.types import ApiKey
 from schema.check_ins.types import CheckIn
 from schema.connections import Connection
 from schema.cycles.types import Cycle
@@ -22,7 +23,7 @@ VIEWER_KEY = "__viewer_id"
 ORGANIZATION_KEY = "__organization_id"
 ROOT_KEY = "__root"
 
-_TYPES = (CheckIn, Cycle, KeyResult, Objective, Organization, Team, User)
+_TYPES = (ApiKey, CheckIn, Cycle, KeyResult, Objective, Organization, Team, User)
 
 
 @strawberry.type(description="Reading OKR data of the request's organisation.")
@@ -112,3 +113,13 @@ class Query:
         return await oracle.resolve_connection(  # type: ignore[return-value]
             self, info, first=first, after=after, filter=filter
         )
+
+    @strawberry.field(
+        description="The organisation's API keys, newest first; visible to its admins only"
+        " (empty for anyone else).",
+        metadata=mapped(Many("api_keys", parent_key=VIEWER_KEY)),
+    )
+    async def api_keys(
+        self, info: strawberry.Info, first: int, after: str | None = None
+    ) -> Connection[ApiKey]:
+        return await oracle.resolve_connection(self, info, first=first, after=after)  # type: ignore[return-value]

@@ -161,7 +161,13 @@ async def test_an_id_of_another_type_in_a_filter_is_rejected(demo: GraphQLClient
 
 @pytest.mark.parametrize("first", [-1, 1001])
 async def test_page_size_is_bounded(demo: GraphQLClient, first: int) -> None:
-    body = await demo("query ($n: Int!) { cycles(first: $n) { totalCount } }", {"n": first})
+    # A request error, found while costing the query (before any SQL): no `data`.
+    response = await demo.post(
+        "query ($n: Int!) { cycles(first: $n) { totalCount } }", {"n": first}
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert "data" not in body
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "first" in body["errors"][0]["message"]
 

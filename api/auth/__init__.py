@@ -1,0 +1,1 @@
+"""Authentication: JWTs (api.auth.tokens) and API keys (api.auth.api_keys)."""
