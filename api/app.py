@@ -12,16 +12,19 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from api import graphiql
 from api.graphql_http import graphql_endpoint
 from api.migrations import head_revision
 from api.request_log import RequestIdMiddleware
 from api.settings import Settings, get_settings
+from api.subscriptions.hub import EventHub
+from api.subscriptions.protocol import graphql_ws_endpoint
+from api.webhooks.worker import WebhookWorker
 from db.embedded import embedded_database_url, stop_embedded
 from db.health import migration_revision
-from db.pool import create_pool
+from db.pool import DatabaseFault, create_pool, fault_of
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,14 @@ async def readyz(request: Request) -> JSONResponse:
     try:
         revision = await migration_revision(request.app.state.pool)
     except Exception as error:  # any failure to answer means "not ready"
-        return JSONResponse({"status": "unavailable", "reason": type(error).__name__}, 503)
+        return JSONResponse(
+            {
+                "status": "unavailable",
+                "code": (fault_of(error) or DatabaseFault.UNAVAILABLE).value,
+                "reason": type(error).__name__,
+            },
+            503,
+        )
     if revision != head_revision():
         return JSONResponse(
             {"status": "migrations pending", "revision": revision, "head": head_revision()}, 503
@@ -47,27 +57,51 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "revision": revision})
 
 
-def create_app(settings: Settings | None = None, *, url: str | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, url: str | None = None, webhook_worker: bool = False
+) -> Starlette:
+    """The API; with `webhook_worker`, it also delivers webhooks (`okrql serve` asks for that
+    unless OKRQL_WEBHOOK_WORKER is off)."""
     settings = settings or get_settings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        # Lazy: a database that is down at start does not keep the API from starting; it
+        # answers DATABASE_UNAVAILABLE until the database is back (README "Faults").
+        resolved_url = url or database_url(settings)
         pool = await create_pool(
-            url or database_url(settings),
+            resolved_url,
             min_size=settings.pool_min_size,
             max_size=settings.pool_max_size,
             role=settings.database_role or None,
+            connect_timeout=settings.database_connect_timeout,
+            acquire_timeout=settings.database_acquire_timeout,
+            statement_timeout=settings.statement_timeout,
+            lock_timeout=settings.lock_timeout,
+            idle_in_transaction_timeout=settings.idle_in_transaction_timeout,
+            lazy=True,
         )
         app.state.pool = pool
+        # Live subscriptions hear committed events through one LISTEN connection.
+        hub = EventHub(resolved_url, pool)
+        await hub.start()
+        app.state.hub = hub
+        worker = WebhookWorker(pool, settings) if webhook_worker else None
+        if worker is not None:
+            worker.start()
         try:
             yield {}
         finally:
+            if worker is not None:
+                await worker.stop()
+            await hub.stop()
             await pool.close()
             stop_embedded()
 
     app = Starlette(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_ws_endpoint),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *graphiql.routes,

@@ -59,7 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # A development server sets itself up: schema at head and the demo organisation.
         upgrade(url)
         asyncio.run(_seed_demo(url))
-    app = create_app(settings, url=url)
+    app = create_app(settings, url=url, webhook_worker=settings.webhook_worker)
     host, port = args.host or settings.host, args.port or settings.port
     log.info("okrql listening on http://%s:%s/graphql", host, port)
     uvicorn.run(
@@ -245,6 +245,46 @@ def cmd_key_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _run_worker(url: str) -> None:
+    import signal
+
+    from api.webhooks.worker import WebhookWorker
+    from db.pool import create_pool
+
+    settings = get_settings()
+    pool = await create_pool(
+        url,
+        min_size=1,
+        max_size=2,
+        role=settings.database_role or None,
+        connect_timeout=settings.database_connect_timeout,
+        acquire_timeout=settings.database_acquire_timeout,
+        statement_timeout=settings.statement_timeout,
+        lock_timeout=settings.lock_timeout,
+        idle_in_transaction_timeout=settings.idle_in_transaction_timeout,
+        lazy=True,
+    )
+    worker = WebhookWorker(pool, settings)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    worker.start()
+    log.info("okrql webhook worker started")
+    try:
+        await stopping.wait()
+    finally:
+        await worker.stop()
+        await pool.close()
+    log.info("okrql webhook worker stopped")
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Deliver webhooks until SIGINT/SIGTERM; run as many as you like beside the API."""
+    asyncio.run(_run_worker(_database_url()))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="okrql", description="okrql: a headless OKR API")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -258,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     migrate.add_argument("action", choices=["upgrade", "downgrade", "current"])
     migrate.add_argument("revision", nargs="?")
     migrate.set_defaults(handler=cmd_migrate)
+
+    worker = commands.add_parser("worker", help="deliver webhooks (beside or instead of serve)")
+    worker.set_defaults(handler=cmd_worker)
 
     seed = commands.add_parser("seed", help="load data")
     seed.add_argument("what", choices=["demo"])

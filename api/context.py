@@ -10,6 +10,7 @@ import asyncpg
 
 from api.settings import Settings
 from db.planner.mapping import ReadContext
+from domain.permissions import Actor
 
 ADMIN = "ADMIN"
 
@@ -21,7 +22,7 @@ class Identity:
     A person (signed in with a token, or the development fallback) has a `user_id` and a
     `role` (ADMIN, MEMBER, VIEWER) in the organisation; an integration's API key has an
     `api_key_id` and `scopes` (read, write, checkins:write), and perhaps `team_ids` it is
-    limited to (empty: all teams).
+    limited to (empty: all teams). A person's own teams are `member_team_ids`.
     """
 
     organization_id: int
@@ -32,10 +33,25 @@ class Identity:
     api_key_id: int | None = None
     scopes: frozenset[str] = frozenset()
     team_ids: tuple[int, ...] = ()
+    # The teams a person belongs to (authorization: their teams' objectives are theirs to
+    # change); loaded with the identity, once per request.
+    member_team_ids: tuple[int, ...] = ()
 
     @property
     def is_admin(self) -> bool:
         return self.user_id is not None and self.role == ADMIN
+
+    @property
+    def actor(self) -> Actor:
+        """The caller as the authorization rules (domain/permissions.py) see it."""
+        return Actor(
+            user_id=self.user_id,
+            role=self.role,
+            member_team_ids=frozenset(self.member_team_ids),
+            api_key_id=self.api_key_id,
+            scopes=self.scopes,
+            key_team_ids=frozenset(self.team_ids),
+        )
 
 
 @dataclass(slots=True)

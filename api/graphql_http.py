@@ -4,7 +4,9 @@
 - Responses are `application/graphql-response+json` when the client accepts it, where a
   request error (unparsable, invalid, bad variables) is a 4xx without `data`; plain
   `application/json` otherwise, where the specification asks for 200.
-- Unexpected errors are masked: the client gets a request id that the logs carry.
+- Unexpected errors are masked: the client gets a request id that the logs carry. A database
+  that is unreachable (503 DATABASE_UNAVAILABLE, with Retry-After) or over its time budget
+  (504 TIMEOUT) is not a bug: those answers are coded and logged as warnings.
 - Limits (README "Limits", api/limits.py): the body size while reading it; tokens, depth,
   aliases, directives, page sizes and the query cost in `check`, before the caller is resolved
   or a connection taken; then introspection (administrators only in production) and the
@@ -31,6 +33,7 @@ from api.identity import IdentityError, credentials_in_url, resolve_identity
 from api.request_log import request_id_var
 from api.settings import Settings
 from db.planner.mapping import ReadContext
+from db.pool import DatabaseFault, fault_of
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +138,34 @@ async def _read_params(request: Request) -> dict[str, Any] | Response:
     return params
 
 
+def _database_fault(
+    fault: DatabaseFault, error: Exception, settings: Settings, media_type: str
+) -> Response:
+    """A coded, retryable answer to a database that is down or over its time budget (README
+    "Faults"); whatever the request wrote was rolled back with its transaction."""
+    request_id = request_id_var.get()
+    if fault is DatabaseFault.TIMEOUT:
+        log.warning("database time budget exceeded: %s", error)
+        message = "The database did not answer in time; nothing was written. Retry later."
+        extensions: dict[str, Any] = {"code": fault.value, "requestId": request_id}
+        return _response(
+            {"data": None, "errors": [{"message": message, "extensions": extensions}]},
+            media_type,
+            504,
+        )
+    log.warning("database unavailable: %s: %s", type(error).__name__, error)
+    retry_after = settings.database_retry_after
+    message = "The database is unavailable; nothing was written. Retry later."
+    extensions = {"code": fault.value, "retryAfter": retry_after, "requestId": request_id}
+    response = _response(
+        {"data": None, "errors": [{"message": message, "extensions": extensions}]},
+        media_type,
+        503,
+    )
+    response.headers["retry-after"] = str(retry_after)
+    return response
+
+
 async def graphql_endpoint(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     if credentials_in_url(request):
@@ -205,6 +236,7 @@ async def graphql_endpoint(request: Request) -> Response:
                     user_id=identity.user_id,
                     now=dt.datetime.now(dt.UTC),
                     time_zone=identity.time_zone,
+                    actor=identity.actor,
                 ),
                 request_id=request_id_var.get(),
                 conn=conn,
@@ -216,7 +248,10 @@ async def graphql_endpoint(request: Request) -> Response:
                 body = await execute(ctx, query, operation_name, variables, checked)
     except RequestError as error:
         return _request_error(error.errors, media_type)
-    except Exception:
+    except Exception as error:
+        fault = fault_of(error)
+        if fault is not None:
+            return _database_fault(fault, error, settings, media_type)
         request_id = request_id_var.get()
         log.exception("unexpected error while executing a GraphQL request")
         return _response(

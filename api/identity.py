@@ -164,6 +164,7 @@ async def _token_identity(request: Request, token: str) -> Identity:
         time_zone=membership.time_zone,
         role=membership.role,
         organization_slug=membership.organization_slug,
+        member_team_ids=membership.team_ids,
     )
 
 

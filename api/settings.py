@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # draining at this many per second. A capacity of 0 turns rate limiting off.
     rate_limit_capacity: int = 2_000_000
     rate_limit_refill_per_second: float = 200_000.0
+    # The most check-ins one createCheckIns may carry (README "Integrations").
+    max_bulk_check_ins: int = 100
     # Authentication (see the README). A JWT is verified with the HS256 secret, or the
     # RS256/ES256 public key (PEM text or a file), or the keys of a JWKS file; its issuer and
     # audience must match. A production server refuses to start without them.
@@ -55,6 +57,32 @@ class Settings(BaseSettings):
     jwt_audience: str | None = None
     # Seconds of clock skew tolerated on a token's exp/nbf/iat.
     jwt_leeway: int = 30
+    # Faults (README "Faults"): every wait on the database is bounded, in seconds. Connecting;
+    # waiting for a pooled connection; one statement; one lock wait; a transaction left idle
+    # (the server ends its session). A request over a budget fails with a code, never hangs.
+    database_connect_timeout: float = 5.0
+    database_acquire_timeout: float = 10.0
+    statement_timeout: float = 15.0
+    lock_timeout: float = 5.0
+    idle_in_transaction_timeout: float = 60.0
+    # The Retry-After (seconds) of a DATABASE_UNAVAILABLE answer.
+    database_retry_after: int = 5
+    # Webhooks (README "Webhooks"): `okrql serve` runs the delivery worker unless this is off
+    # (then run `okrql worker` processes instead; any number may run side by side).
+    webhook_worker: bool = True
+    # Seconds between polls of an idle worker, and deliveries claimed per poll.
+    webhook_poll_interval: float = 1.0
+    webhook_batch_size: int = 20
+    # Seconds a receiver has to answer one delivery, and a claim lasts: a worker that dies
+    # mid-delivery leaves its claim, which expires after this long and is delivered again.
+    webhook_timeout: float = 10.0
+    webhook_lease: float = 60.0
+    # Retries: after the nth failed attempt wait base * factor^(n-1) seconds (at most max);
+    # after max_attempts attempts the delivery is FAILED (an admin may redeliver it).
+    webhook_backoff_base: float = 10.0
+    webhook_backoff_factor: float = 2.0
+    webhook_backoff_max: float = 3600.0
+    webhook_max_attempts: int = 8
 
     @property
     def is_production(self) -> bool:

@@ -35,6 +35,9 @@ class ObjectiveEnd:
     status: str
     starts_on: dt.date
     ends_on: dt.date
+    # Who owns it (authorization).
+    owner_user_id: int | None = None
+    owner_team_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +77,12 @@ async def lock_ends(
     rows = await conn.fetch(query("alignments", "alignment_ends"), organization_id, ids)
     return {
         r["id"]: ObjectiveEnd(
-            id=r["id"], status=r["status"], starts_on=r["starts_on"], ends_on=r["ends_on"]
+            id=r["id"],
+            status=r["status"],
+            starts_on=r["starts_on"],
+            ends_on=r["ends_on"],
+            owner_user_id=r["owner_user_id"],
+            owner_team_id=r["owner_team_id"],
         )
         for r in rows
     }

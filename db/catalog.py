@@ -38,6 +38,9 @@ class Source:
     column_joins: dict[str, str] = field(default_factory=dict)
     filters: dict[str, Filter] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
+    # Keys a client may address one row by (`keyResult(externalId:)`): expressions unique in
+    # the organisation (a unique index leads with organization_id), compared with one parameter.
+    lookups: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,15 +226,22 @@ KEY_RESULT = Source(
         # The latest check-in's columns, kept on the key result on write (lastCheckIn).
         "latest_confidence": "t.last_confidence::text",
         "last_done": "CASE WHEN t.kind = 'MILESTONE' THEN t.done END",
+        "objective_owner_user_id": "kow.owner_user_id",
+        "objective_owner_team_id": "kow.owner_team_id",
     },
     joins={
         "cycle": "JOIN objective ko ON ko.organization_id = t.organization_id"
         " AND ko.id = t.objective_id"
         " JOIN cycle kc ON kc.organization_id = ko.organization_id AND kc.id = ko.cycle_id",
+        # Who owns the objective (viewerCanUpdate, viewerCanCheckIn): a primary-key lookup.
+        "objective_owner": "JOIN objective kow ON kow.organization_id = t.organization_id"
+        " AND kow.id = t.objective_id",
     },
     column_joins={
         "cycle_starts_on": "cycle",
         "cycle_ends_on": "cycle",
+        "objective_owner_user_id": "objective_owner",
+        "objective_owner_team_id": "objective_owner",
     },
     filters={
         "objective": Filter("t.objective_id = {}", "bigint"),
@@ -241,6 +251,8 @@ KEY_RESULT = Source(
             "(coalesce(t.next_check_in_due < now(), false) AND NOT t.done) = {}", "boolean"
         ),
     },
+    # UNIQUE (organization_id, external_id) serves it.
+    lookups={"external_id": "t.external_id"},
     orders={"default": Order((("t.position", "integer"), ("t.id", "bigint")))},
 )
 
@@ -287,9 +299,89 @@ API_KEY = Source(
     },
 )
 
+WEBHOOK_ENDPOINT = Source(
+    name="webhook_endpoint",
+    type_name="WebhookEndpoint",
+    # Never the secret: the API role cannot even read that column (migration 0010).
+    from_="webhook_endpoint t",
+    tenant="t.organization_id = $1",
+    columns={
+        "id": "t.id",
+        "url": "t.url",
+        "event_types": "t.event_types",
+        "active": "t.active",
+        "created_at": "t.created_at",
+    },
+    orders={
+        "default": Order((("t.created_at", "timestamptz"), ("t.id", "bigint")), descending=True)
+    },
+)
+
+WEBHOOK_DELIVERY = Source(
+    name="webhook_delivery",
+    type_name="WebhookDelivery",
+    from_="webhook_delivery t",
+    tenant="t.organization_id = $1",
+    columns={
+        "id": "t.id",
+        "endpoint_id": "t.endpoint_id",
+        # api/webhooks/worker.py's message_id: the webhook-id header.
+        "message_id": "'evt_' || t.event_id",
+        "event_type": """(SELECT wde.type FROM event wde
+            WHERE wde.organization_id = t.organization_id AND wde.id = t.event_id)""",
+        "status": "t.status::text",
+        "attempts": "t.attempts",
+        "next_attempt_at": "t.next_attempt_at",
+        "last_attempt_at": "t.last_attempt_at",
+        "last_status_code": "t.last_status_code",
+        "last_error": "t.last_error",
+        "delivered_at": "t.delivered_at",
+        "created_at": "t.created_at",
+    },
+    orders={"default": Order((("t.id", "bigint"),), descending=True)},
+)
+
+EVENT = Source(
+    name="event",
+    type_name="AuditEvent",
+    from_="event t",
+    tenant="t.organization_id = $1",
+    columns={
+        "id": "t.id",
+        "type": "t.type",
+        "subject_type": "t.subject_type",
+        "subject_id": "t.subject_id",
+        "actor_user_id": "t.actor_user_id",
+        "actor_api_key_id": "t.actor_api_key_id",
+        "before": "t.before",
+        "after": "t.after",
+        "occurred_at": "t.occurred_at",
+    },
+    filters={
+        # A node's history: its (type, id) pair as a two-element array; event_subject_idx.
+        "subject": Filter(
+            "t.subject_type = ({0})[1] AND t.subject_id = (({0})[2])::bigint", "text[]"
+        ),
+    },
+    orders={"default": Order((("t.id", "bigint"),), descending=True)},
+)
+
 SOURCES: dict[str, Source] = {
-    s.name: s for s in (ORGANIZATION, USER, TEAM, CYCLE, OBJECTIVE, KEY_RESULT, CHECK_IN, API_KEY)
+    s.name: s
+    for s in (
+        ORGANIZATION,
+        USER,
+        TEAM,
+        CYCLE,
+        OBJECTIVE,
+        KEY_RESULT,
+        CHECK_IN,
+        API_KEY,
+        WEBHOOK_ENDPOINT,
+        WEBHOOK_DELIVERY,
+    )
 }
+SOURCES[EVENT.name] = EVENT
 SOURCE_BY_TYPE: dict[str, Source] = {s.type_name: s for s in SOURCES.values()}
 
 RELATIONS: dict[str, Relation] = {
@@ -299,6 +391,8 @@ RELATIONS: dict[str, Relation] = {
     "cycles": Relation("cycle", None),
     "objectives": Relation("objective", None),
     "key_results": Relation("key_result", None),
+    # The change history (audit) of one node, newest first; admins only (schema/audit).
+    "audit_events": Relation("event", None),
     # The organisation's API keys, for its admins only: the parent key is the viewer, who
     # must be an admin (an API key, with no viewer, sees none).
     "api_keys": Relation(
@@ -306,6 +400,13 @@ RELATIONS: dict[str, Relation] = {
         "akm.user_id",
         "JOIN membership akm ON akm.organization_id = t.organization_id AND akm.role = 'ADMIN'",
     ),
+    # The organisation's webhook endpoints, for its admins only (like its API keys).
+    "webhook_endpoints": Relation(
+        "webhook_endpoint",
+        "whm.user_id",
+        "JOIN membership whm ON whm.organization_id = t.organization_id AND whm.role = 'ADMIN'",
+    ),
+    "webhook_endpoint.deliveries": Relation("webhook_delivery", "t.endpoint_id"),
     # Children of a parent key.
     "user.teams": Relation(
         "team",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,6 +23,11 @@ class CheckInTarget:
     cadence: str
     created_at: dt.datetime
     last_measured_at: dt.datetime | None
+    external_id: str | None = None
+    # Who may check in (authorization): the key result's owner, its objective's owners.
+    owner_user_id: int | None = None
+    objective_owner_user_id: int | None = None
+    objective_owner_team_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +50,22 @@ async def lock_target(
     return None if row is None else CheckInTarget(**dict(row))
 
 
+async def lock_targets(
+    conn: Connection,
+    organization_id: int,
+    key_result_ids: Sequence[int],
+    external_ids: Sequence[str],
+) -> list[CheckInTarget]:
+    """Lock the key results named by id or external id, in id order (the lock order)."""
+    rows = await conn.fetch(
+        query("check_ins", "key_results_for_check_ins"),
+        organization_id,
+        list(key_result_ids),
+        list(external_ids),
+    )
+    return [CheckInTarget(**dict(row)) for row in rows]
+
+
 async def record(
     conn: Connection,
     organization_id: int,
@@ -59,6 +81,7 @@ async def record(
     next_check_in_due: dt.datetime,
     event_type: str,
     event_after: dict[str, Any],
+    actor_api_key_id: int | None = None,
 ) -> RecordedCheckIn:
     row = await conn.fetchrow(
         query("check_ins", "record_check_in"),
@@ -75,6 +98,7 @@ async def record(
         event_type,
         event_after,
         target.objective_id,
+        actor_api_key_id,
     )
     assert row is not None
     return RecordedCheckIn(**dict(row))

@@ -18,7 +18,10 @@ async def record(
     actor_user_id: int | None,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
+    actor_api_key_id: int | None = None,
 ) -> int:
+    """Log one change; the actor is a person (`actor_user_id`) or an integration's API key
+    (`actor_api_key_id`)."""
     event_id: int = await conn.fetchval(
         query("events", "record_event"),
         organization_id,
@@ -28,5 +31,6 @@ async def record(
         actor_user_id,
         before,
         after,
+        actor_api_key_id,
     )
     return event_id

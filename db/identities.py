@@ -16,6 +16,8 @@ class Membership:
     organization_slug: str
     time_zone: str
     role: str
+    # The teams the person belongs to in this organisation.
+    team_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +40,13 @@ async def sign_in(
     if not rows:
         return None
     memberships = tuple(
-        Membership(r["organization_id"], r["organization_slug"], r["time_zone"], r["role"])
+        Membership(
+            r["organization_id"],
+            r["organization_slug"],
+            r["time_zone"],
+            r["role"],
+            tuple(r["team_ids"] or ()),
+        )
         for r in rows
         if r["organization_id"] is not None
     )

@@ -51,6 +51,9 @@ class KeyResultValues:
 class LockedObjective:
     id: int
     status: str
+    # Who owns it (authorization).
+    owner_user_id: int | None = None
+    owner_team_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,9 @@ class LockedKeyResult:
     objective_status: str
     version: int
     values: KeyResultValues
+    # Who owns its objective (authorization).
+    objective_owner_user_id: int | None = None
+    objective_owner_team_id: int | None = None
 
 
 def _decimal(text: str | None) -> Decimal | None:
@@ -71,7 +77,14 @@ async def lock_objective(
     conn: Connection, organization_id: int, objective_id: int
 ) -> LockedObjective | None:
     row = await conn.fetchrow(query("key_results", "lock_objective"), organization_id, objective_id)
-    return None if row is None else LockedObjective(id=row["id"], status=row["status"])
+    if row is None:
+        return None
+    return LockedObjective(
+        id=row["id"],
+        status=row["status"],
+        owner_user_id=row["owner_user_id"],
+        owner_team_id=row["owner_team_id"],
+    )
 
 
 async def is_member(conn: Connection, organization_id: int, user_id: int) -> bool:
@@ -168,6 +181,8 @@ async def lock(
             external_id=row["external_id"],
             position=row["position"],
         ),
+        objective_owner_user_id=row["objective_owner_user_id"],
+        objective_owner_team_id=row["objective_owner_team_id"],
     )
 
 

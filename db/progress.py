@@ -184,7 +184,11 @@ async def find_parents(
 
 
 async def write_progress(
-    conn: Connection, organization_id: int, progress: Sequence[tuple[int, str | None]]
+    conn: Connection,
+    organization_id: int,
+    progress: Sequence[tuple[int, str | None]],
+    *,
+    announce: bool = False,
 ) -> list[int]:
     """Store `(objective id, progress as exact text or None)` pairs in one statement.
 
@@ -194,7 +198,8 @@ async def write_progress(
         return []
     ids = [objective_id for objective_id, _ in progress]
     values = [value for _, value in progress]
-    rows = await conn.fetch(query("progress", "write_progress"), organization_id, ids, values)
+    name = "write_progress_announced" if announce else "write_progress"
+    rows = await conn.fetch(query("progress", name), organization_id, ids, values)
     return [row["id"] for row in rows]
 
 

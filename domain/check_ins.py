@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import AwareDatetime
+from pydantic import AfterValidator, AwareDatetime
+from pydantic_core import PydanticCustomError
 
 from domain.errors import Problem, UserErrorCode
 from domain.validation import Command, Number, Text
@@ -140,10 +143,37 @@ def check_in_problems(
     return problems
 
 
-class CreateCheckIn(Command):
-    """A new check-in, its global ids already resolved to keys."""
+# An integration's key for a key result (domain.key_results.EXTERNAL_ID_MAX) and for a write.
+EXTERNAL_ID_MAX = 200
+IDEMPOTENCY_KEY_MAX = 200
 
-    key_result_id: int
+
+def _key_text(limit: int) -> Callable[[str | None], str | None]:
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        trimmed = value.strip()
+        if not trimmed:
+            raise PydanticCustomError(UserErrorCode.REQUIRED.value, "Must not be blank.")
+        if len(trimmed) > limit:
+            raise PydanticCustomError(UserErrorCode.TOO_LONG.value, f"At most {limit} characters.")
+        return trimmed
+
+    return check
+
+
+ExternalKey = Annotated[str | None, AfterValidator(_key_text(EXTERNAL_ID_MAX))]
+
+
+class CreateCheckIn(Command):
+    """A new check-in, its global ids already resolved to keys.
+
+    The key result is named by exactly one of its id and its integration `externalId`
+    (see `key_result_reference_problems`).
+    """
+
+    key_result_id: int | None = None
+    key_result_external_id: ExternalKey = None
     value: Number | None = None
     done: bool | None = None
     confidence: Confidence
@@ -158,3 +188,38 @@ def latest_measured_at(previous: datetime | None, measured_at: datetime) -> date
     the newest), so a back-dated value joins the history without hiding a newer one.
     """
     return measured_at if previous is None or measured_at >= previous else previous
+
+
+def key_result_reference_problems(command: CreateCheckIn) -> list[Problem]:
+    """A check-in names its key result by exactly one of `keyResultId` and
+    `keyResultExternalId`."""
+    given = (command.key_result_id is not None) + (command.key_result_external_id is not None)
+    if given == 1:
+        return []
+    if given == 0:
+        return [
+            Problem(
+                UserErrorCode.REQUIRED,
+                ("input", "keyResultId"),
+                "Name the key result by `keyResultId` or `keyResultExternalId`.",
+            )
+        ]
+    return [
+        Problem(
+            UserErrorCode.INVALID,
+            ("input", "keyResultExternalId"),
+            "Give either `keyResultId` or `keyResultExternalId`, not both.",
+        )
+    ]
+
+
+def idempotency_key_problems(key: str) -> list[Problem]:
+    """An idempotency key is 1 to IDEMPOTENCY_KEY_MAX characters, not blank."""
+    field = ("input", "idempotencyKey")
+    if not key.strip():
+        return [Problem(UserErrorCode.REQUIRED, field, "Must not be blank.")]
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        return [
+            Problem(UserErrorCode.TOO_LONG, field, f"At most {IDEMPOTENCY_KEY_MAX} characters.")
+        ]
+    return []

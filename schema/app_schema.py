@@ -13,12 +13,14 @@ from schema.objectives.types import Objective
 from schema.organizations.types import Organization
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
+from schema.subscriptions.types import Subscription
 from schema.teams.types import Team
 from schema.users.types import User
 
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=[CheckIn, Cycle, KeyResult, Objective, Organization, Team, User],
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
 )

@@ -1,14 +1,22 @@
-"""User errors in mutation payloads: a broken rule, its stable code and the field at fault."""
+"""User errors in mutation payloads: a broken rule, its stable code and the field at fault;
+and FORBIDDEN, the one refusal that is not a user error (a known caller's forbidden action)."""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import strawberry
+from graphql import GraphQLError
 
 from domain.errors import DomainError, Problem, UserErrorCode
+from domain.permissions import Actor, ForbiddenError
 from schema.fields import value
 from schema.ids import MalformedIdError, decode_id_of
+
+if TYPE_CHECKING:
+    from api.context import RequestContext
 
 strawberry.enum(
     UserErrorCode,
@@ -46,3 +54,44 @@ def input_id(
             Problem(UserErrorCode.INVALID_ID, ("input", name), f"Not a {type_name} id.")
         )
         return None
+
+
+FORBIDDEN = "FORBIDDEN"
+RunFunction = Callable[["RequestContext", dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+def forbidden_error(message: str) -> GraphQLError:
+    """A known caller's forbidden action: a top-level error on the field, code FORBIDDEN."""
+    return GraphQLError(message, extensions={"code": FORBIDDEN})
+
+
+def authorized(
+    allowed: Callable[[Actor], bool], message: str
+) -> Callable[[RunFunction], RunFunction]:
+    """Authorize a mutation's run function (domain/permissions.py holds the rules).
+
+    Callers `allowed` refuses (viewers, read-only keys, non-admins for administration) are
+    refused before their input is even read; the use case's own checks against the rows it
+    locked raise `ForbiddenError` before any write, which becomes the same FORBIDDEN error.
+    """
+
+    def decorate(run: RunFunction) -> RunFunction:
+        @functools.wraps(run)
+        async def guarded(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
+            if not allowed(ctx.identity.actor):
+                raise forbidden_error(message)
+            try:
+                return await run(ctx, args)
+            except ForbiddenError as error:
+                raise forbidden_error(str(error)) from None
+
+        return guarded
+
+    return decorate
+
+
+# What callers refused outright are told.
+ADMINS_ONLY_CYCLES = "Only an admin of the organisation may manage cycles."
+ADMINS_ONLY_TEAMS = "Only an admin of the organisation may manage teams and their members."
+READ_ONLY = "Viewers and read-only API keys may not change objectives or key results."
+NO_CHECK_INS = "Viewers and read-only API keys may not check in."

@@ -9,7 +9,18 @@ import functools
 from graphql import GraphQLError
 
 NODE_TYPES = frozenset(
-    {"Organization", "User", "Team", "Cycle", "Objective", "KeyResult", "CheckIn", "ApiKey"}
+    {
+        "Organization",
+        "User",
+        "Team",
+        "Cycle",
+        "Objective",
+        "KeyResult",
+        "CheckIn",
+        "ApiKey",
+        "WebhookEndpoint",
+        "WebhookDelivery",
+    }
 )
 
 

@@ -15,6 +15,7 @@ from schema.key_results.mutations import KeyResultMutations
 from schema.objectives.alignment_mutations import AlignmentMutations
 from schema.objectives.mutations import ObjectiveMutations
 from schema.teams.mutations import TeamMutations
+from schema.webhooks.mutations import WebhookMutations
 
 
 @strawberry.type(description="Changing OKR data; bad input comes back as userErrors.")
@@ -26,5 +27,6 @@ class Mutation(
     KeyResultMutations,
     AlignmentMutations,
     ApiKeyMutations,
+    WebhookMutations,
 ):
     pass

@@ -19,12 +19,14 @@ from db.planner.mapping import (
     Column,
     Derived,
     Embedded,
+    Lookup,
     Many,
     Mutation,
     ToOne,
+    ToOneList,
     Value,
 )
-from db.planner.run import decode_cursor, encode_cursor, page_arguments
+from db.planner.run import decode_cursor, encode_cursor, page_arguments, refusal
 from db.planner.sql import order_of
 from schema.ids import decode_id
 
@@ -80,6 +82,34 @@ async def resolve_to_one(root: Any, info: strawberry.Info) -> Any:
     return None if row is None else _Typed(SOURCES[mapping.source].type_name, row)
 
 
+async def resolve_to_one_list(root: Any, info: strawberry.Info) -> Any:
+    mapping: ToOneList = _mapping(info)
+    keys = root[mapping.key]
+    if keys is None:
+        return None
+    ctx = _context(info)
+    async with ctx.db_lock:
+        rows = await single.fetch_by_ids(
+            ctx.conn, ctx.read.organization_id, mapping.source, [k for k in keys if k is not None]
+        )
+    type_name = SOURCES[mapping.source].type_name
+    return [None if rows.get(k) is None else _Typed(type_name, rows[k]) for k in keys]
+
+
+async def resolve_lookup(info: strawberry.Info) -> Any:
+    mapping: Lookup = _mapping(info)
+    ctx = _context(info)
+    async with ctx.db_lock:
+        row = await single.fetch_by_lookup(
+            ctx.conn,
+            ctx.read.organization_id,
+            mapping.source,
+            mapping.lookup,
+            _raw_arguments(info)[mapping.argument],
+        )
+    return None if row is None else _Typed(SOURCES[mapping.source].type_name, row)
+
+
 async def resolve_nodes(info: strawberry.Info, ids: list[strawberry.ID]) -> list[Any]:
     ctx = _context(info)
     results = []
@@ -115,6 +145,9 @@ async def resolve_connection(root: Any, info: strawberry.Info, **args: Any) -> d
     mapping: Many = _mapping(info)
     ctx = _context(info)
     path = [str(k) for k in info.path.as_list()]
+    refused = refusal(mapping, ctx.read, path)
+    if refused is not None:
+        raise refused
     raw_args = _raw_arguments(info)
     first, after, filter_names, filter_values, order_name = page_arguments(
         mapping, raw_args, ctx.settings.max_page_size, path

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from db.planner.mapping import Many, NodeById, ToOne
+from db.planner.mapping import FilterArg, Lookup, Many, NodeById, ToOne
 from schema import oracle
 from schema.api_keys.types import ApiKey
+from schema.audit.types import AuditEvent, refuse_audit, subject_filter
 from schema.check_ins.types import CheckIn
 from schema.connections import Connection
 from schema.cycles.types import Cycle
@@ -17,13 +18,25 @@ from schema.objectives.types import OBJECTIVES, Objective, ObjectiveFilter, Obje
 from schema.organizations.types import Organization
 from schema.teams.types import Team
 from schema.users.types import User
+from schema.webhooks.types import WebhookDelivery, WebhookEndpoint
 
 # The root row the planner renders the Query type from (see api/graphql_http.py).
 VIEWER_KEY = "__viewer_id"
 ORGANIZATION_KEY = "__organization_id"
 ROOT_KEY = "__root"
 
-_TYPES = (ApiKey, CheckIn, Cycle, KeyResult, Objective, Organization, Team, User)
+_TYPES = (
+    ApiKey,
+    CheckIn,
+    Cycle,
+    KeyResult,
+    Objective,
+    Organization,
+    Team,
+    User,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 @strawberry.type(description="Reading OKR data of the request's organisation.")
@@ -115,6 +128,14 @@ class Query:
         )
 
     @strawberry.field(
+        description="The key result an integration knows by its own key (the key result's"
+        " `externalId`); null when the organisation has none with it.",
+        metadata=mapped(Lookup("key_result", "external_id", "externalId")),
+    )
+    async def key_result(self, info: strawberry.Info, external_id: str) -> KeyResult | None:
+        return await oracle.resolve_lookup(info)  # type: ignore[no-any-return]
+
+    @strawberry.field(
         description="The organisation's API keys, newest first; visible to its admins only"
         " (empty for anyone else).",
         metadata=mapped(Many("api_keys", parent_key=VIEWER_KEY)),
@@ -123,3 +144,37 @@ class Query:
         self, info: strawberry.Info, first: int, after: str | None = None
     ) -> Connection[ApiKey]:
         return await oracle.resolve_connection(self, info, first=first, after=after)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="The organisation's webhook endpoints, newest first; visible to its admins"
+        " only (empty for anyone else).",
+        metadata=mapped(Many("webhook_endpoints", parent_key=VIEWER_KEY)),
+    )
+    async def webhook_endpoints(
+        self, info: strawberry.Info, first: int, after: str | None = None
+    ) -> Connection[WebhookEndpoint]:
+        return await oracle.resolve_connection(self, info, first=first, after=after)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="The change history of any node (objective, key result, check-in, cycle,"
+        " team, API key), newest first: each change's type, actor (a person or an API key) and"
+        " state before and after. Admins only: anyone else gets FORBIDDEN.",
+        metadata=mapped(
+            Many(
+                "audit_events",
+                parent_key=ROOT_KEY,
+                arguments={"subjectId": FilterArg("subject", subject_filter)},
+                refuse=refuse_audit,
+            )
+        ),
+    )
+    async def audit_events(
+        self,
+        info: strawberry.Info,
+        subject_id: strawberry.ID,
+        first: int,
+        after: str | None = None,
+    ) -> Connection[AuditEvent]:
+        return await oracle.resolve_connection(  # type: ignore[return-value]
+            self, info, subject_id=subject_id, first=first, after=after
+        )

@@ -28,6 +28,11 @@ from domain.alignments import (
     self_alignment_problems,
 )
 from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
+from domain.permissions import ObjectiveOwnership, may_align, require
+
+_MAY_NOT_ALIGN = (
+    "You may not change what this objective supports: it is neither yours nor your team's."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +43,11 @@ class AlignmentChanged:
 
 
 async def _lock_ends(
-    conn: Connection, organization_id: int, child_id: int, parent_id: int
+    conn: Connection, identity: Identity, child_id: int, parent_id: int
 ) -> tuple[AlignmentEnd, AlignmentEnd]:
-    found = await db.lock_ends(conn, organization_id, child_id, parent_id)
+    """Lock both ends; NOT_FOUND for a missing one, FORBIDDEN unless the caller may change the
+    child."""
+    found = await db.lock_ends(conn, identity.organization_id, child_id, parent_id)
     missing = [
         Problem(UserErrorCode.NOT_FOUND, ("input", field), "No such objective.")
         for field, objective_id in (
@@ -51,6 +58,10 @@ async def _lock_ends(
     ]
     raise_problems(missing)
     child, parent = (found[child_id], found[parent_id])
+    require(
+        may_align(identity.actor, ObjectiveOwnership(child.owner_user_id, child.owner_team_id)),
+        _MAY_NOT_ALIGN,
+    )
     return (
         AlignmentEnd(child.id, child.status, child.starts_on, child.ends_on),
         AlignmentEnd(parent.id, parent.status, parent.starts_on, parent.ends_on),
@@ -85,7 +96,7 @@ async def align_objective(
                 await db.key_result_objective(conn, organization_id, command.parent_key_result_id),
                 parent_id,
             )
-        child, parent = await _lock_ends(conn, organization_id, child_id, parent_id)
+        child, parent = await _lock_ends(conn, identity, child_id, parent_id)
         raise_problems([*alignment_problems(child, parent), *key_result_problems])
         try:
             alignment_id = await db.insert(
@@ -108,6 +119,7 @@ async def align_objective(
             subject_type="Alignment",
             subject_id=alignment_id,
             actor_user_id=identity.user_id,
+            actor_api_key_id=identity.api_key_id,
             before=None,
             after={
                 "childObjectiveId": child_id,
@@ -127,7 +139,7 @@ async def remove_alignment(
     child_id, parent_id = command.child_objective_id, command.parent_objective_id
     async with tenant_transaction(conn, organization_id):
         await db.lock_alignments(conn, organization_id)
-        child, parent = await _lock_ends(conn, organization_id, child_id, parent_id)
+        child, parent = await _lock_ends(conn, identity, child_id, parent_id)
         raise_problems(open_ends_problems(child, parent))
         removed = await db.delete(conn, organization_id, child_id, parent_id)
         if removed is None:
@@ -144,6 +156,7 @@ async def remove_alignment(
             subject_type="Alignment",
             subject_id=removed.id,
             actor_user_id=identity.user_id,
+            actor_api_key_id=identity.api_key_id,
             before={
                 "childObjectiveId": child_id,
                 "parentObjectiveId": parent_id,

@@ -22,7 +22,10 @@ from domain.cycles import (
     within_parent_problems,
 )
 from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
+from domain.permissions import may_administer, require
 from domain.updates import cleared_required, stale_version
+
+_ADMINS_ONLY = "Only an admin of the organisation may manage cycles."
 
 
 def _snapshot(cycle: CycleRow) -> dict[str, Any]:
@@ -41,6 +44,7 @@ def _parent_not_found() -> Problem:
 
 async def create_cycle(conn: Connection, identity: Identity, command: CreateCycle) -> int:
     """Create a cycle, optionally inside a parent whose days it must lie within; its id."""
+    require(may_administer(identity.actor), _ADMINS_ONLY)
     organization_id = identity.organization_id
     try:
         async with tenant_transaction(conn, organization_id):
@@ -71,6 +75,7 @@ async def create_cycle(conn: Connection, identity: Identity, command: CreateCycl
                 subject_type="Cycle",
                 subject_id=cycle.id,
                 actor_user_id=identity.user_id,
+                actor_api_key_id=identity.api_key_id,
                 before=None,
                 after=_snapshot(cycle),
             )
@@ -87,6 +92,7 @@ async def update_cycle(conn: Connection, identity: Identity, command: UpdateCycl
     hold all of its own sub-cycles; it cannot move under itself or one of its sub-cycles.
     Nothing is written (and the version stays) when no field actually changes.
     """
+    require(may_administer(identity.actor), _ADMINS_ONLY)
     organization_id = identity.organization_id
     given = command.model_fields_set
     raise_problems(cleared_required(command, UPDATE_REQUIRED))
@@ -159,6 +165,7 @@ async def update_cycle(conn: Connection, identity: Identity, command: UpdateCycl
                 subject_type="Cycle",
                 subject_id=current.id,
                 actor_user_id=identity.user_id,
+                actor_api_key_id=identity.api_key_id,
                 before=_snapshot(current),
                 after=_snapshot(updated),
             )

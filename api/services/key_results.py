@@ -26,7 +26,29 @@ from domain.key_results import (
     read_only_problems,
     update_problems,
 )
+from domain.permissions import (
+    KeyResultOwnership,
+    ObjectiveOwnership,
+    may_update_key_result,
+    may_write_objective,
+    require,
+)
 from domain.updates import stale_version
+
+_MAY_NOT_WRITE = (
+    "You may not change this objective's key results: the objective is neither yours nor your"
+    " team's."
+)
+_MAY_NOT_UPDATE = (
+    "You may not change this key result: neither it nor its objective is yours or your team's."
+)
+
+
+def _ownership(locked: db.LockedKeyResult) -> KeyResultOwnership:
+    return KeyResultOwnership(
+        locked.values.owner_id,
+        ObjectiveOwnership(locked.objective_owner_user_id, locked.objective_owner_team_id),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +104,13 @@ async def create_key_result(
             raise DomainError.of(
                 UserErrorCode.NOT_FOUND, ("input", "objectiveId"), "No such objective."
             )
+        require(
+            may_write_objective(
+                identity.actor,
+                ObjectiveOwnership(objective.owner_user_id, objective.owner_team_id),
+            ),
+            _MAY_NOT_WRITE,
+        )
         position = (
             await db.next_position(conn, organization_id, objective.id)
             if command.position is None
@@ -114,6 +143,7 @@ async def create_key_result(
             subject_type="KeyResult",
             subject_id=key_result_id,
             actor_user_id=identity.user_id,
+            actor_api_key_id=identity.api_key_id,
             before=None,
             after=_snapshot(draft, objective.id, 1),
         )
@@ -134,6 +164,7 @@ async def update_key_result(
         locked = await db.lock(conn, organization_id, command.id)
         if locked is None:
             raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such key result.")
+        require(may_update_key_result(identity.actor, _ownership(locked)), _MAY_NOT_UPDATE)
         raise_problems(stale_version(command.version, locked.version))
         before = _draft(locked.values)
         after = apply_update(before, command)
@@ -160,6 +191,7 @@ async def update_key_result(
             subject_type="KeyResult",
             subject_id=locked.id,
             actor_user_id=identity.user_id,
+            actor_api_key_id=identity.api_key_id,
             before=_snapshot(before, locked.objective_id, locked.version),
             after=_snapshot(after, locked.objective_id, version),
         )
@@ -181,6 +213,7 @@ async def delete_key_result(
         locked = await db.lock(conn, organization_id, key_result_id)
         if locked is None:
             raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such key result.")
+        require(may_write_objective(identity.actor, _ownership(locked).objective), _MAY_NOT_WRITE)
         raise_problems(
             [
                 *stale_version(version, locked.version),
@@ -196,6 +229,7 @@ async def delete_key_result(
             subject_type="KeyResult",
             subject_id=locked.id,
             actor_user_id=identity.user_id,
+            actor_api_key_id=identity.api_key_id,
             before=_snapshot(_draft(locked.values), locked.objective_id, locked.version),
             after=None,
         )

@@ -42,6 +42,13 @@ from domain.objectives import (
     transition_problems,
     updated_owner,
 )
+from domain.permissions import (
+    ObjectiveOwnership,
+    may_administer,
+    may_change_owner,
+    may_write_objective,
+    require,
+)
 from domain.updates import cleared_required, stale_version
 
 _ID = ("input", "id")
@@ -60,6 +67,12 @@ async def create_objective(
     conn: Connection, identity: Identity, command: CreateObjective, now: dt.datetime
 ) -> int:
     """Create an objective in a cycle, owned by the company, a team or a person."""
+    require(
+        may_write_objective(
+            identity.actor, ObjectiveOwnership(command.owner_user_id, command.owner_team_id)
+        ),
+        _MAY_NOT_CREATE,
+    )
     organization_id = identity.organization_id
     async with tenant_transaction(conn, organization_id):
         problems = owner_problems(command.owner)
@@ -96,6 +109,7 @@ async def update_objective(
     organization_id = identity.organization_id
     async with tenant_transaction(conn, organization_id):
         current = await _lock(conn, organization_id, command.id)
+        _require_write(identity, current)
         changes = command.changes()
         problems = [
             *stale_version(command.version, current.version),
@@ -113,6 +127,14 @@ async def update_objective(
         if cycle_id != current.cycle_id:
             problems += await _moved_cycle_problems(conn, organization_id, current.id, cycle_id)
         raise_problems(problems)
+        require(
+            may_change_owner(
+                identity.actor,
+                _ownership(current),
+                ObjectiveOwnership(owner.user_id, owner.team_id),
+            ),
+            _MAY_NOT_CREATE,
+        )
         fields = Fields(
             title=changes.get("title") or current.title,
             description=changes.get("description", current.description),
@@ -138,6 +160,7 @@ async def set_objective_status(
     organization_id = identity.organization_id
     async with tenant_transaction(conn, organization_id):
         current = await _lock(conn, organization_id, command.id)
+        _require_write(identity, current)
         raise_problems(
             [
                 *stale_version(command.version, current.version),
@@ -169,6 +192,7 @@ async def close_objective(
     organization_id = identity.organization_id
     async with tenant_transaction(conn, organization_id):
         current = await _lock(conn, organization_id, command.id)
+        _require_write(identity, current)
         raise_problems(
             [
                 *stale_version(command.version, current.version),
@@ -200,6 +224,7 @@ async def reopen_objective(
     organization_id = identity.organization_id
     async with tenant_transaction(conn, organization_id):
         current = await _lock(conn, organization_id, command.id)
+        _require_write(identity, current)
         raise_problems(
             [
                 *stale_version(command.version, current.version),
@@ -222,6 +247,7 @@ async def delete_objective(conn: Connection, identity: Identity, command: Delete
     async with tenant_transaction(conn, organization_id):
         await db.lock_key_results(conn, organization_id, command.id)
         current = await _lock(conn, organization_id, command.id, for_delete=True)
+        _require_write(identity, current)
         problems = [
             *stale_version(command.version, current.version),
             *read_only_problems(current.status, _ID),
@@ -249,6 +275,7 @@ async def close_cycle(
 ) -> CycleClosed:
     """Close every objective of a cycle that is still open, each at its computed score with
     the outcome that score earns (domain.objectives.outcome_for_score); one event each."""
+    require(may_administer(identity.actor), "Only an admin of the organisation may close a cycle.")
     organization_id = identity.organization_id
     async with tenant_transaction(conn, organization_id):
         if await db.cycle_dates(conn, organization_id, command.cycle_id) is None:
@@ -270,6 +297,20 @@ async def close_cycle(
 
 
 # --- Shared steps -------------------------------------------------------------------------
+
+_MAY_NOT_WRITE = "You may not change this objective: it is neither yours nor your team's."
+_MAY_NOT_CREATE = (
+    "You may not create or give away objectives with this owner: only your own or your"
+    " teams' (admins: any)."
+)
+
+
+def _ownership(row: ObjectiveRow) -> ObjectiveOwnership:
+    return ObjectiveOwnership(row.owner_user_id, row.owner_team_id)
+
+
+def _require_write(identity: Identity, row: ObjectiveRow) -> None:
+    require(may_write_objective(identity.actor, _ownership(row)), _MAY_NOT_WRITE)
 
 
 async def _lock(
@@ -379,6 +420,7 @@ async def _record(
         subject_type="Objective",
         subject_id=objective_id,
         actor_user_id=identity.user_id,
+        actor_api_key_id=identity.api_key_id,
         before=None if before is None else _snapshot(before),
         after=None if after is None else _snapshot(after),
     )

@@ -96,7 +96,7 @@ async def refresh_objectives(
         )
         level = [p for p in new_parents if sources.get(p) in _DRIVEN_BY_CHILDREN]
         targets.update(level)
-    await _store(conn, organization_id, targets, edges, inputs)
+    await _store(conn, organization_id, targets, edges, inputs, announce=True)
 
 
 async def recompute_all(conn: Connection, organization_id: int) -> None:
@@ -121,8 +121,11 @@ async def _store(
     objective_ids: Collection[int],
     edges: Iterable[tuple[int, int]],
     inputs: Mapping[int, ScoringInputs],
+    *,
+    announce: bool = False,
 ) -> None:
-    """Compute the progress of locked objectives leaves first, and store it in one statement.
+    """Compute the progress of locked objectives leaves first, and store it in one statement
+    (announcing each change as an event when the recomputation follows someone's change).
 
     `edges` are (child, parent) pairs where the parent's progress depends on the child; a
     parent is computed after its children and reads their progress as just computed (exactly
@@ -142,7 +145,7 @@ async def _store(
             if objective_id in inputs:
                 computed[objective_id] = _stored_progress(inputs[objective_id], computed)
         pending.difference_update(wave)
-    await db.write_progress(conn, organization_id, sorted(computed.items()))
+    await db.write_progress(conn, organization_id, sorted(computed.items()), announce=announce)
 
 
 def _stored_progress(inputs: ScoringInputs, computed: Mapping[int, str | None]) -> str | None:

@@ -12,6 +12,7 @@ from db.progress import Connection
 from db.teams import TeamNameTakenError, TeamRow
 from db.tenancy import tenant_transaction
 from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
+from domain.permissions import may_administer, require
 from domain.teams import (
     UPDATE_REQUIRED,
     CreateTeam,
@@ -27,6 +28,9 @@ from domain.updates import cleared_required, stale_version
 class MembershipChanged:
     team_id: int
     user_id: int
+
+
+_ADMINS_ONLY = "Only an admin of the organisation may manage teams and their members."
 
 
 def _snapshot(team: TeamRow) -> dict[str, Any]:
@@ -48,6 +52,7 @@ def _team_not_found() -> Problem:
 
 async def create_team(conn: Connection, identity: Identity, command: CreateTeam) -> int:
     """Create a team, optionally inside a parent team; its id."""
+    require(may_administer(identity.actor), _ADMINS_ONLY)
     organization_id = identity.organization_id
     try:
         async with tenant_transaction(conn, organization_id):
@@ -74,6 +79,7 @@ async def create_team(conn: Connection, identity: Identity, command: CreateTeam)
                 subject_type="Team",
                 subject_id=team.id,
                 actor_user_id=identity.user_id,
+                actor_api_key_id=identity.api_key_id,
                 before=None,
                 after=_snapshot(team),
             )
@@ -89,6 +95,7 @@ async def update_team(conn: Connection, identity: Identity, command: UpdateTeam)
     A team cannot move under itself or one of its sub-teams. Nothing is written (and the
     version stays) when no field actually changes.
     """
+    require(may_administer(identity.actor), _ADMINS_ONLY)
     organization_id = identity.organization_id
     given = command.model_fields_set
     raise_problems(cleared_required(command, UPDATE_REQUIRED))
@@ -139,6 +146,7 @@ async def update_team(conn: Connection, identity: Identity, command: UpdateTeam)
                 subject_type="Team",
                 subject_id=current.id,
                 actor_user_id=identity.user_id,
+                actor_api_key_id=identity.api_key_id,
                 before=_snapshot(current),
                 after=_snapshot(updated),
             )
@@ -151,6 +159,7 @@ async def add_team_member(
     conn: Connection, identity: Identity, command: TeamMembership
 ) -> MembershipChanged:
     """Make a member of the organisation a member of the team; adding twice changes nothing."""
+    require(may_administer(identity.actor), _ADMINS_ONLY)
     organization_id = identity.organization_id
     async with tenant_transaction(conn, organization_id):
         problems: list[Problem] = []
@@ -173,6 +182,7 @@ async def add_team_member(
                 subject_type="Team",
                 subject_id=command.team_id,
                 actor_user_id=identity.user_id,
+                actor_api_key_id=identity.api_key_id,
                 before=None,
                 after={"userId": command.user_id},
             )
@@ -183,6 +193,7 @@ async def remove_team_member(
     conn: Connection, identity: Identity, command: TeamMembership
 ) -> MembershipChanged:
     """Take a person off a team; NOT_FOUND when they are not on it."""
+    require(may_administer(identity.actor), _ADMINS_ONLY)
     organization_id = identity.organization_id
     async with tenant_transaction(conn, organization_id):
         if await db.share(conn, organization_id, command.team_id) is None:
@@ -198,6 +209,7 @@ async def remove_team_member(
             subject_type="Team",
             subject_id=command.team_id,
             actor_user_id=identity.user_id,
+            actor_api_key_id=identity.api_key_id,
             before={"userId": command.user_id},
             after=None,
         )

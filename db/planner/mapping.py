@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from domain.permissions import Actor
+
 METADATA_KEY = "okrql"
 
 # How custom scalars' database values become JSON, so generated renderers can inline the
@@ -29,12 +31,14 @@ class Row(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ReadContext:
-    """What derived fields may depend on besides the row: the request's clock and tenant."""
+    """What derived fields may depend on besides the row: the request's clock and tenant, and
+    who is asking (`actor`: role, scopes, teams), for the `viewerCan*` fields."""
 
     organization_id: int
     user_id: int | None
     now: dt.datetime
     time_zone: str
+    actor: Actor = field(default_factory=Actor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,27 @@ class ToOne:
 
 
 @dataclass(frozen=True, slots=True)
+class ToOneList:
+    """A list of objects fetched by primary key from `source`, the keys (in order) held in the
+    parent's `key` column as a list (a bulk payload's created rows); a null key is a null
+    entry. One statement for every key of every parent."""
+
+    source: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """A root object found by a unique key the client holds instead of an id
+    (`keyResult(externalId:)`): `argument`'s value is compared with the catalog lookup `lookup`
+    of `source` (a column unique in the organisation). One statement; null when none matches."""
+
+    source: str
+    lookup: str
+    argument: str
+
+
+@dataclass(frozen=True, slots=True)
 class FilterArg:
     """One field of a connection's `filter` input, bound to a filter of the relation's source."""
 
@@ -86,13 +111,18 @@ class Many:
     """A Relay connection over `relation` (db/catalog.py), paginated per parent.
 
     `filters` maps the GraphQL filter input's field names to catalog filters; `orders` maps the
-    order enum's values to catalog orders (the first one is the default).
+    order enum's values to catalog orders (the first one is the default). `arguments` binds the
+    field's own arguments (`auditEvents(subjectId:)`) to catalog filters the same way.
+    `refuse` says why the caller may not read the connection at all (a FORBIDDEN error on the
+    field), or None when they may.
     """
 
     relation: str
     filters: Mapping[str, FilterArg] = field(default_factory=dict)
     orders: Mapping[str, str] = field(default_factory=dict)
     parent_key: str = "id"  # the parent row's column the relation's link is compared with
+    arguments: Mapping[str, FilterArg] = field(default_factory=dict)
+    refuse: Callable[[ReadContext], str | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +143,32 @@ class Mutation:
 
 
 @dataclass(frozen=True, slots=True)
+class Subscribed:
+    """A root subscription field: fires on events of `event_types`; for each, `run(context,
+    arguments)` returns the payload row to render, or None when the subscriber's filter does
+    not match (the context carries the event's facts)."""
+
+    event_types: frozenset[str]
+    run: Callable[[Any, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+
+
+@dataclass(frozen=True, slots=True)
 class NodeById:
     """`node(id:)` / `nodes(ids:)`: objects of any Node type, by global id."""
 
     many: bool
 
 
-FieldMapping = Column | Derived | Value | ToOne | Many | NodeById | Embedded | Mutation
+FieldMapping = (
+    Column
+    | Derived
+    | Value
+    | ToOne
+    | ToOneList
+    | Lookup
+    | Many
+    | NodeById
+    | Embedded
+    | Mutation
+    | Subscribed
+)

@@ -42,11 +42,14 @@ from db.planner.mapping import (
     Derived,
     Embedded,
     FieldMapping,
+    Lookup,
     Many,
     Mutation,
     NodeById,
     ReadContext,
+    Subscribed,
     ToOne,
+    ToOneList,
     Value,
 )
 
@@ -96,13 +99,13 @@ class ConnectionShape:
 @dataclass(eq=False)
 class Fetch:
     key: str
-    kind: Literal["one", "many", "node", "mutation"]
+    kind: Literal["one", "many", "node", "mutation", "lookup", "each"]
     parent_column: str
     field_def: GraphQLField
     field_node: FieldNode
     path: tuple[str, ...]
     mapping: FieldMapping
-    plan: ObjectPlan | None = None  # kinds "one" and "mutation" (the payload)
+    plan: ObjectPlan | None = None  # kinds "one", "lookup" and "mutation" (the payload)
     shape: ConnectionShape | None = None  # kind "many"
     plans_by_type: dict[str, ObjectPlan] = field(default_factory=dict)  # kind "node"
 
@@ -332,13 +335,25 @@ class _Compiler:
                 key, "one", mapping.key, field_def, nodes[0], path, mapping,
                 plan=self.object_plan(target, sub, source, path),
             )  # fmt: skip
+        if isinstance(mapping, ToOneList):
+            assert isinstance(target, GraphQLObjectType)
+            return Fetch(
+                key, "each", mapping.key, field_def, nodes[0], path, mapping,
+                plan=self.object_plan(target, sub, SOURCES[mapping.source], path),
+            )  # fmt: skip
+        if isinstance(mapping, Lookup):
+            assert isinstance(target, GraphQLObjectType)
+            return Fetch(
+                key, "lookup", "__root", field_def, nodes[0], path, mapping,
+                plan=self.object_plan(target, sub, SOURCES[mapping.source], path),
+            )  # fmt: skip
         if isinstance(mapping, Many):
             assert isinstance(target, GraphQLObjectType)
             return Fetch(
                 key, "many", mapping.parent_key, field_def, nodes[0], path, mapping,
                 shape=self.connection_shape(target, sub, path),
             )  # fmt: skip
-        if isinstance(mapping, Mutation):
+        if isinstance(mapping, Mutation | Subscribed):
             assert isinstance(target, GraphQLObjectType)
             return Fetch(
                 key, "mutation", "__root", field_def, nodes[0], path, mapping,

@@ -18,9 +18,9 @@ from graphql import GraphQLError
 from graphql.execution.values import VariableValues, get_argument_values
 
 from db.catalog import RELATIONS, SOURCE_BY_TYPE
-from db.planner.mapping import Many, Mutation, NodeById, ReadContext
+from db.planner.mapping import Lookup, Many, Mutation, NodeById, ReadContext, Subscribed
 from db.planner.plan import ConnectionShape, Fetch, ObjectPlan, OperationPlan
-from db.planner.sql import ROW_KEY_PREFIX, by_key_sql, connection_sql, order_of
+from db.planner.sql import ROW_KEY_PREFIX, by_key_sql, connection_sql, lookup_sql, order_of
 
 Entries = list[tuple[dict[str, Any], Any]]
 
@@ -31,6 +31,10 @@ class Connection(Protocol):
 
 class Limits(Protocol):
     max_page_size: int
+
+
+class NoPayloadError(Exception):
+    """A subscription field's event does not concern this subscriber: nothing to send."""
 
 
 def bad_input(message: str, path: Sequence[str]) -> GraphQLError:
@@ -55,6 +59,14 @@ def decode_cursor(cursor: str, width: int, path: Sequence[str]) -> list[str]:
     return values
 
 
+def refusal(mapping: Many, ctx: ReadContext, path: Sequence[str]) -> GraphQLError | None:
+    """FORBIDDEN when the caller may not read the connection at all (`Many.refuse`)."""
+    message = None if mapping.refuse is None else mapping.refuse(ctx)
+    if message is None:
+        return None
+    return GraphQLError(message, path=list(path), extensions={"code": "FORBIDDEN"})
+
+
 def page_arguments(
     mapping: Many, args: dict[str, Any], max_page_size: int, path: Sequence[str]
 ) -> tuple[int, str | None, list[str], list[Any], str | None]:
@@ -76,6 +88,16 @@ def page_arguments(
                 raise bad_input(error.message, path) from None
             filter_names.append(spec.filter)
             filter_values.append(converted)
+    for argument, spec in mapping.arguments.items():
+        value = args.get(argument)
+        if value is None:
+            continue
+        try:
+            converted = spec.convert(value)
+        except GraphQLError as error:
+            raise bad_input(error.message, path) from None
+        filter_names.append(spec.filter)
+        filter_values.append(converted)
     order_name: str | None = None
     order = args.get("orderBy")
     if order is not None:
@@ -145,14 +167,58 @@ class _Runner:
             return await self._run_many(fetch, entries)
         if fetch.kind == "mutation":
             return await self._run_mutation(fetch, entries)
+        if fetch.kind == "lookup":
+            return await self._run_lookup(fetch, entries)
+        if fetch.kind == "each":
+            return await self._run_each(fetch, entries)
         return await self._run_node(fetch, entries)
 
+    async def _run_each(self, fetch: Fetch, entries: Entries) -> list[tuple[Fetch, Entries]]:
+        plan = fetch.plan
+        assert plan is not None
+        assert plan.source is not None
+        keys = list({k for _, ks in entries for k in ks or () if k is not None})
+        rows = (
+            await self._fetch(by_key_sql(plan.source.name, plan.columns, plan.folds), keys)
+            if keys
+            else []
+        )
+        rendered, next_work = self._render_all(plan, rows)
+        by_id = {row["id"]: d for row, d in zip(rows, rendered, strict=True)}
+        for parent, ks in entries:
+            parent[fetch.key] = None if ks is None else [by_id.get(k) for k in ks]
+        return next_work
+
+    async def _run_lookup(self, fetch: Fetch, entries: Entries) -> list[tuple[Fetch, Entries]]:
+        mapping, plan = fetch.mapping, fetch.plan
+        assert isinstance(mapping, Lookup)
+        assert plan is not None
+        assert plan.source is not None
+        args = get_argument_values(fetch.field_def, fetch.field_node, self.variables)
+        sql = lookup_sql(plan.source.name, mapping.lookup, plan.columns, plan.folds)
+        rows = await self._fetch(sql, args[mapping.argument])
+        rendered, next_work = self._render_all(plan, rows)
+        for parent, _ in entries:
+            parent[fetch.key] = rendered[0] if rendered else None
+        return next_work
+
     async def _run_mutation(self, fetch: Fetch, entries: Entries) -> list[tuple[Fetch, Entries]]:
+        """A mutation's use case, or a subscription's event: the payload row it yields."""
         mapping = fetch.mapping
-        assert isinstance(mapping, Mutation)
+        assert isinstance(mapping, Mutation | Subscribed)
         assert fetch.plan is not None
         args = get_argument_values(fetch.field_def, fetch.field_node, self.variables)
-        payload = await mapping.run(self.use_case_context, args)
+        try:
+            payload = await mapping.run(self.use_case_context, args)
+        except GraphQLError as error:
+            if error.path is not None:
+                raise
+            # A refusal of the field (FORBIDDEN): on its path, as the standard executor puts it.
+            raise GraphQLError(
+                error.message, path=list(fetch.path), extensions=error.extensions
+            ) from None
+        if payload is None:
+            raise NoPayloadError
         rendered, next_work = self._render_all(fetch.plan, [payload])
         for parent, _ in entries:
             parent[fetch.key] = rendered[0]
@@ -211,6 +277,9 @@ class _Runner:
         shape = fetch.shape
         assert isinstance(mapping, Many)
         assert shape is not None
+        refused = refusal(mapping, self.ctx, fetch.path)
+        if refused is not None:
+            raise refused
         args = get_argument_values(fetch.field_def, fetch.field_node, self.variables)
         first, after, filter_names, filter_values, order_name = page_arguments(
             mapping, args, self.limits.max_page_size, fetch.path

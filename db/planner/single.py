@@ -12,7 +12,7 @@ from typing import Any
 
 from db.catalog import RELATIONS, SOURCES
 from db.planner.run import Connection
-from db.planner.sql import ROW_KEY_PREFIX, by_key_sql, connection_sql, order_of
+from db.planner.sql import ROW_KEY_PREFIX, by_key_sql, connection_sql, lookup_sql, order_of
 
 
 def all_columns(source_name: str) -> tuple[str, ...]:
@@ -26,6 +26,15 @@ async def fetch_by_ids(
         by_key_sql(source_name, all_columns(source_name)), organization_id, list(ids)
     )
     return {row["id"]: row for row in rows}
+
+
+async def fetch_by_lookup(
+    conn: Connection, organization_id: int, source_name: str, lookup: str, key: Any
+) -> Any | None:
+    rows = await conn.fetch(
+        lookup_sql(source_name, lookup, all_columns(source_name)), organization_id, key
+    )
+    return rows[0] if rows else None
 
 
 async def fetch_page(

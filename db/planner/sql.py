@@ -54,16 +54,30 @@ def _fold_joins(folds: tuple[Fold, ...], parent: str) -> str:
     return "".join(joins)
 
 
-@functools.cache
-def by_key_sql(source_name: str, columns: tuple[str, ...], folds: tuple[Fold, ...] = ()) -> str:
-    source = SOURCES[source_name]
+def _rows_where(
+    source: Source, columns: tuple[str, ...], folds: tuple[Fold, ...], predicate: str
+) -> str:
     base = (
         f"SELECT {_select_list(source, columns)} FROM {source.from_}{_joins(source, columns)}"
-        f" WHERE {source.tenant} AND t.id = ANY($2::bigint[])"
+        f" WHERE {source.tenant} AND {predicate}"
     )
     if not folds:
         return base
     return f"SELECT s.*{_fold_columns(folds)} FROM ({base}) s{_fold_joins(folds, 's')}"
+
+
+@functools.cache
+def by_key_sql(source_name: str, columns: tuple[str, ...], folds: tuple[Fold, ...] = ()) -> str:
+    return _rows_where(SOURCES[source_name], columns, folds, "t.id = ANY($2::bigint[])")
+
+
+@functools.cache
+def lookup_sql(
+    source_name: str, lookup: str, columns: tuple[str, ...], folds: tuple[Fold, ...] = ()
+) -> str:
+    """The row of a source whose unique lookup key (db/catalog.py `lookups`) equals $2."""
+    source = SOURCES[source_name]
+    return _rows_where(source, columns, folds, f"{source.lookups[lookup]} = $2")
 
 
 def order_of(relation: Relation, order_name: str | None) -> Order:

@@ -44,7 +44,8 @@ FOR NO KEY UPDATE;
 -- name: alignment_ends
 -- What the alignment rules need about the given objectives. A statement of its own, after
 -- lock_objectives, so it reads them as committed by any transaction the lock waited for.
-SELECT o.id, o.status::text AS status, c.starts_on, c.ends_on
+SELECT o.id, o.status::text AS status, c.starts_on, c.ends_on, o.owner_user_id,
+       o.owner_team_id
 FROM objective o
 JOIN cycle c ON c.organization_id = o.organization_id AND c.id = o.cycle_id
 WHERE o.organization_id = $1 AND o.id = ANY($2::bigint[]);

@@ -2,6 +2,8 @@
 -- The person a verified token names, by its issuer and subject (linked on first sign-in to the
 -- member with the token's verified email), and their membership of the organisation chosen
 -- by slug (NULL: up to two of them). No rows: nobody okrql knows; a row with a NULL
--- organisation: a person who is not a member of it. A SECURITY DEFINER function (0006).
-SELECT user_id, organization_id, organization_slug, time_zone, role
-FROM okrql_sign_in($1, $2, $3, $4);
+-- organisation: a person who is not a member of it. With each membership, the person's teams
+-- there (authorization needs them on every request). SECURITY DEFINER functions (0006, 0007).
+SELECT s.user_id, s.organization_id, s.organization_slug, s.time_zone, s.role,
+       okrql_member_team_ids(s.organization_id, s.user_id) AS team_ids
+FROM okrql_sign_in($1, $2, $3, $4) s;

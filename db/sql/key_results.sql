@@ -5,7 +5,7 @@
 -- closed meanwhile and gives concurrent additions distinct positions in turn. (The lock order
 -- of api/services/progress.py puts key results first; the new key result is invisible to every
 -- other transaction, so locking it afterwards cannot deadlock.)
-SELECT id, status::text AS status
+SELECT id, status::text AS status, owner_user_id, owner_team_id
 FROM objective
 WHERE organization_id = $1 AND id = $2
 FOR NO KEY UPDATE;
@@ -41,7 +41,8 @@ SELECT kr.id, kr.objective_id, o.status::text AS objective_status, kr.version,
        kr.unit::text AS unit, kr.currency, kr.unit_label, kr.start_value, kr.target_value,
        kr.threshold_direction::text AS threshold_direction, kr.weight,
        kr.owner_user_id AS owner_id, kr.cadence::text AS cadence, kr.data_source,
-       kr.external_id, kr.position
+       kr.external_id, kr.position,
+       o.owner_user_id AS objective_owner_user_id, o.owner_team_id AS objective_owner_team_id
 FROM key_result kr
 JOIN objective o ON o.organization_id = kr.organization_id AND o.id = kr.objective_id
 WHERE kr.organization_id = $1 AND kr.id = $2

@@ -117,7 +117,8 @@ ORDER BY child_objective_id, parent_objective_id
 -- name: write_progress
 -- Store the progress of many objectives at once ($2 ids, $3 progress as text, NULL for none);
 -- returns the ids whose progress actually changed. Neither version nor updated_at moves: they
--- track the owner's edits, and a derived value changing is not one.
+-- track the owner's edits, and a derived value changing is not one. (Recomputations from
+-- scratch use this; changes made by someone use write_progress_announced.)
 UPDATE objective AS o
 SET progress = v.progress::numeric
 FROM unnest($2::bigint[], $3::text[]) AS v(id, progress)
@@ -125,6 +126,26 @@ WHERE o.organization_id = $1
   AND o.id = v.id
   AND o.progress IS DISTINCT FROM v.progress::numeric
 RETURNING o.id
+
+-- name: write_progress_announced
+-- write_progress, also logging an `objective.progress_changed` event for each objective whose
+-- progress changed, in the same statement (subscriptions and webhooks hear of it; no actor:
+-- it follows from the change that caused it, which has its own event).
+WITH written AS (
+  UPDATE objective AS o
+  SET progress = v.progress::numeric
+  FROM unnest($2::bigint[], $3::text[]) AS v(id, progress)
+  WHERE o.organization_id = $1
+    AND o.id = v.id
+    AND o.progress IS DISTINCT FROM v.progress::numeric
+  RETURNING o.id, o.progress
+), logged AS (
+  INSERT INTO event (organization_id, type, subject_type, subject_id, after)
+  SELECT $1, 'objective.progress_changed', 'Objective', w.id,
+         jsonb_build_object('progress', w.progress)
+  FROM written AS w
+)
+SELECT id FROM written
 
 -- name: due_inputs
 -- What the domain's cadence rule needs to date a key result's next check-in.

@@ -10,10 +10,11 @@ from api.services.cycles import create_cycle, update_cycle
 from db.planner.mapping import Mutation
 from domain.cycles import CreateCycle, UpdateCycle
 from domain.errors import DomainError, Problem, raise_problems
+from domain.permissions import may_administer
 from domain.validation import parse
 from schema import oracle
 from schema.cycles.types import Cycle
-from schema.errors import UserError, input_id, user_errors
+from schema.errors import ADMINS_ONLY_CYCLES, UserError, authorized, input_id, user_errors
 from schema.fields import embedded, mapped, to_one
 from schema.scalars import Date
 
@@ -79,6 +80,7 @@ def _refused(error: DomainError) -> dict[str, Any]:
     return {"cycle_id": None, "userErrors": user_errors(error)}
 
 
+@authorized(may_administer, ADMINS_ONLY_CYCLES)
 async def run_create_cycle(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     """createCycle: decode ids, validate, create; broken rules become userErrors."""
     data = dict(args["input"])
@@ -93,6 +95,7 @@ async def run_create_cycle(ctx: RequestContext, args: dict[str, Any]) -> dict[st
     return {"cycle_id": cycle_id, "userErrors": []}
 
 
+@authorized(may_administer, ADMINS_ONLY_CYCLES)
 async def run_update_cycle(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     """updateCycle: decode ids, validate, change the fields given; userErrors on broken rules."""
     data = dict(args["input"])

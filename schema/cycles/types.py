@@ -8,6 +8,7 @@ import strawberry
 
 from db.planner.mapping import Many, ReadContext, Row
 from domain.cycles import expected_progress
+from domain.permissions import may_administer
 from schema import oracle
 from schema.connections import Connection
 from schema.fields import column, derived, mapped, node_id, to_one
@@ -16,6 +17,10 @@ from schema.scalars import Date, DateTime
 
 if TYPE_CHECKING:
     from schema.objectives.types import Objective
+
+
+def _viewer_can_update(row: Row, ctx: ReadContext) -> bool:
+    return may_administer(ctx.actor)
 
 
 def _expected_progress(row: Row, ctx: ReadContext) -> float:
@@ -43,6 +48,12 @@ class Cycle(Node):
         "version", "Increases with every change; send it back to update without losing edits."
     )
     updated_at: DateTime = column("updated_at", "When the cycle last changed.")
+    viewer_can_update: bool = derived(
+        _viewer_can_update,
+        ("id",),
+        "Whether the caller may change this cycle (admins only), so a frontend can hide what"
+        " would be FORBIDDEN.",
+    )
 
     @strawberry.field(
         description="Cycles nested in this one, by start date.",

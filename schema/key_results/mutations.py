@@ -19,9 +19,10 @@ from domain.key_results import (
     ThresholdDirection,
     UpdateKeyResult,
 )
+from domain.permissions import writes_objectives
 from domain.validation import parse
 from schema import oracle
-from schema.errors import UserError, input_id, user_errors
+from schema.errors import READ_ONLY, UserError, authorized, input_id, user_errors
 from schema.fields import embedded, mapped, to_one, value
 from schema.ids import encode_id
 from schema.scalars import Decimal
@@ -176,6 +177,7 @@ class DeleteKeyResultPayload:
     user_errors: list[UserError] = embedded("userErrors", "Why nothing was deleted, if so.")
 
 
+@authorized(writes_objectives, READ_ONLY)
 async def run_create_key_result(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     # On a new key result an explicit null means the same as leaving the field out.
     data = {k: v for k, v in args["input"].items() if v is not None}
@@ -192,6 +194,7 @@ async def run_create_key_result(ctx: RequestContext, args: dict[str, Any]) -> di
     return {"key_result_id": created.key_result_id, "userErrors": []}
 
 
+@authorized(writes_objectives, READ_ONLY)
 async def run_update_key_result(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     # Absent fields are absent from the dict; explicit nulls are present as None.
     data = dict(args["input"])
@@ -208,6 +211,7 @@ async def run_update_key_result(ctx: RequestContext, args: dict[str, Any]) -> di
     return {"key_result_id": updated.key_result_id, "userErrors": []}
 
 
+@authorized(writes_objectives, READ_ONLY)
 async def run_delete_key_result(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     data = args["input"]
     try:

@@ -20,6 +20,12 @@ from domain.key_results import (
     score,
 )
 from domain.objectives import PaceStatus, pace_status
+from domain.permissions import (
+    KeyResultOwnership,
+    ObjectiveOwnership,
+    may_check_in,
+    may_update_key_result,
+)
 from schema import oracle
 from schema.connections import Connection
 from schema.fields import column, derived, mapped, node_id, to_one
@@ -52,6 +58,24 @@ strawberry.enum(CheckInCadence, description="How often the key result's owner re
 
 def _number(value: str | None) -> float | None:
     return None if value is None else float(value)
+
+
+def _ownership(row: Row) -> KeyResultOwnership:
+    return KeyResultOwnership(
+        row["owner_user_id"],
+        ObjectiveOwnership(row["objective_owner_user_id"], row["objective_owner_team_id"]),
+    )
+
+
+def _viewer_can_update(row: Row, ctx: ReadContext) -> bool:
+    return may_update_key_result(ctx.actor, _ownership(row))
+
+
+def _viewer_can_check_in(row: Row, ctx: ReadContext) -> bool:
+    return may_check_in(ctx.actor, _ownership(row))
+
+
+_OWNERSHIP_NEEDS = ("owner_user_id", "objective_owner_user_id", "objective_owner_team_id")
 
 
 def _progress(row: Row, ctx: ReadContext) -> float:
@@ -173,6 +197,18 @@ class KeyResult(Node):
     version: int = column("version", "Increases with every change.")
     created_at: DateTime = column("created_at", "When the key result was created.")
     updated_at: DateTime = column("updated_at", "When the key result last changed.")
+    viewer_can_update: bool = derived(
+        _viewer_can_update,
+        _OWNERSHIP_NEEDS,
+        "Whether the caller may change this key result, so a frontend can hide what would be"
+        " FORBIDDEN.",
+    )
+    viewer_can_check_in: bool = derived(
+        _viewer_can_check_in,
+        _OWNERSHIP_NEEDS,
+        "Whether the caller may check in on this key result (its owner, the objective's owner"
+        " or team, admins, keys with checkins:write).",
+    )
 
     @strawberry.field(
         description="The check-in history, latest measured first.",

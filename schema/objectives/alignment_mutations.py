@@ -11,9 +11,10 @@ from api.services.alignments import align_objective, remove_alignment
 from db.planner.mapping import Mutation
 from domain.alignments import AlignObjective, RemoveAlignment
 from domain.errors import DomainError, Problem, raise_problems
+from domain.permissions import writes_objectives
 from domain.validation import parse
 from schema import oracle
-from schema.errors import UserError, input_id, user_errors
+from schema.errors import READ_ONLY, UserError, authorized, input_id, user_errors
 from schema.fields import embedded, mapped, to_one
 from schema.objectives.types import Objective
 from schema.scalars import Decimal
@@ -77,6 +78,7 @@ def _ids(data: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
 _FAILED = {"child_objective_id": None, "parent_objective_id": None, "parent_key_result_id": None}
 
 
+@authorized(writes_objectives, READ_ONLY)
 async def run_align_objective(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     # Explicit nulls mean "not given" here: the weight defaults, no key result is supported.
     data = {k: v for k, v in args["input"].items() if v is not None}
@@ -98,6 +100,7 @@ async def run_align_objective(ctx: RequestContext, args: dict[str, Any]) -> dict
     }
 
 
+@authorized(writes_objectives, READ_ONLY)
 async def run_remove_alignment(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     try:
         problems: list[Problem] = []

@@ -27,9 +27,17 @@ from domain.objectives import (
     SetObjectiveStatus,
     UpdateObjective,
 )
+from domain.permissions import may_administer, writes_objectives
 from domain.validation import Command, parse
 from schema import oracle
-from schema.errors import UserError, input_id, user_errors
+from schema.errors import (
+    ADMINS_ONLY_CYCLES,
+    READ_ONLY,
+    UserError,
+    authorized,
+    input_id,
+    user_errors,
+)
 from schema.fields import embedded, mapped, to_one, value
 from schema.ids import encode_id
 from schema.objectives.types import Objective
@@ -254,28 +262,34 @@ async def _run_objective_use_case(
     return {"objective_id": objective_id, "userErrors": []}
 
 
+@authorized(writes_objectives, READ_ONLY)
 async def run_create_objective(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     return await _run_objective_use_case(ctx, args, CreateObjective, service.create_objective)
 
 
+@authorized(writes_objectives, READ_ONLY)
 async def run_update_objective(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     return await _run_objective_use_case(ctx, args, UpdateObjective, service.update_objective)
 
 
+@authorized(writes_objectives, READ_ONLY)
 async def run_set_objective_status(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     return await _run_objective_use_case(
         ctx, args, SetObjectiveStatus, service.set_objective_status
     )
 
 
+@authorized(writes_objectives, READ_ONLY)
 async def run_close_objective(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     return await _run_objective_use_case(ctx, args, CloseObjective, service.close_objective)
 
 
+@authorized(writes_objectives, READ_ONLY)
 async def run_reopen_objective(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     return await _run_objective_use_case(ctx, args, ReopenObjective, service.reopen_objective)
 
 
+@authorized(writes_objectives, READ_ONLY)
 async def run_delete_objective(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     try:
         command = _command(DeleteObjective, args["input"])
@@ -285,6 +299,7 @@ async def run_delete_objective(ctx: RequestContext, args: dict[str, Any]) -> dic
     return {"deletedObjectiveId": encode_id("Objective", deleted), "userErrors": []}
 
 
+@authorized(may_administer, ADMINS_ONLY_CYCLES)
 async def run_close_cycle(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     try:
         command = _command(CloseCycle, args["input"])

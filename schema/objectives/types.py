@@ -17,6 +17,7 @@ from domain.objectives import (
     ProgressSource,
     pace_status,
 )
+from domain.permissions import ObjectiveOwnership, may_write_objective
 from schema import oracle
 from schema.connections import Connection, OrderDirection
 from schema.cycles.types import Cycle
@@ -63,6 +64,12 @@ def _pace(row: Row, ctx: ReadContext) -> str | None:
 _PACE_NEEDS = ("progress", "cycle_starts_on", "cycle_ends_on", "latest_confidence")
 
 
+def _viewer_can_update(row: Row, ctx: ReadContext) -> bool:
+    return may_write_objective(
+        ctx.actor, ObjectiveOwnership(row["owner_user_id"], row["owner_team_id"])
+    )
+
+
 @strawberry.type(description="A clear, time-bound goal in a cycle, measured by key results.")
 class Objective(Node):
     id: strawberry.ID = node_id("Objective")
@@ -103,6 +110,12 @@ class Objective(Node):
     )
     created_at: DateTime = column("created_at", "When the objective was created.")
     updated_at: DateTime = column("updated_at", "When the objective last changed.")
+    viewer_can_update: bool = derived(
+        _viewer_can_update,
+        ("owner_user_id", "owner_team_id"),
+        "Whether the caller may change this objective (edit, lifecycle, delete, key results,"
+        " alignments), so a frontend can hide what would be FORBIDDEN.",
+    )
 
     @strawberry.field(
         description="The objective's key results, in their display order.",

@@ -9,10 +9,11 @@ import strawberry
 from api.services.teams import add_team_member, create_team, remove_team_member, update_team
 from db.planner.mapping import Mutation
 from domain.errors import DomainError, Problem, raise_problems
+from domain.permissions import may_administer
 from domain.teams import CreateTeam, TeamMembership, UpdateTeam
 from domain.validation import parse
 from schema import oracle
-from schema.errors import UserError, input_id, user_errors
+from schema.errors import ADMINS_ONLY_TEAMS, UserError, authorized, input_id, user_errors
 from schema.fields import embedded, mapped, to_one
 from schema.teams.types import Team
 
@@ -105,6 +106,7 @@ def _refused(error: DomainError, *keys: str) -> dict[str, Any]:
     return {**dict.fromkeys(keys), "userErrors": user_errors(error)}
 
 
+@authorized(may_administer, ADMINS_ONLY_TEAMS)
 async def run_create_team(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     """createTeam: decode ids, validate, create; broken rules become userErrors."""
     data = dict(args["input"])
@@ -119,6 +121,7 @@ async def run_create_team(ctx: RequestContext, args: dict[str, Any]) -> dict[str
     return {"team_id": team_id, "userErrors": []}
 
 
+@authorized(may_administer, ADMINS_ONLY_TEAMS)
 async def run_update_team(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     """updateTeam: decode ids, validate, change the fields given; userErrors on broken rules."""
     data = dict(args["input"])
@@ -144,6 +147,7 @@ def _membership(args: dict[str, Any]) -> TeamMembership:
     return parse(TeamMembership, data)
 
 
+@authorized(may_administer, ADMINS_ONLY_TEAMS)
 async def run_add_team_member(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     """addTeamMember: decode ids, add the member; broken rules become userErrors."""
     try:
@@ -153,6 +157,7 @@ async def run_add_team_member(ctx: RequestContext, args: dict[str, Any]) -> dict
     return {"team_id": changed.team_id, "user_id": changed.user_id, "userErrors": []}
 
 
+@authorized(may_administer, ADMINS_ONLY_TEAMS)
 async def run_remove_team_member(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     """removeTeamMember: decode ids, remove the member; broken rules become userErrors."""
     try:

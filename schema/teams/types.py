@@ -6,16 +6,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from db.planner.mapping import Many
+from db.planner.mapping import Many, ReadContext, Row
+from domain.permissions import may_administer
 from schema import oracle
 from schema.connections import Connection
-from schema.fields import column, mapped, node_id, to_one
+from schema.fields import column, derived, mapped, node_id, to_one
 from schema.node import Node
 from schema.scalars import DateTime
 
 if TYPE_CHECKING:
     from schema.objectives.types import Objective
     from schema.users.types import User
+
+
+def _viewer_can_update(row: Row, ctx: ReadContext) -> bool:
+    return may_administer(ctx.actor)
 
 
 @strawberry.type(description="A team or department of the organisation.")
@@ -31,6 +36,12 @@ class Team(Node):
         "version", "Increases with every change; send it back to update without losing edits."
     )
     updated_at: DateTime = column("updated_at", "When the team last changed.")
+    viewer_can_update: bool = derived(
+        _viewer_can_update,
+        ("id",),
+        "Whether the caller may change this team and its members (admins only), so a frontend"
+        " can hide what would be FORBIDDEN.",
+    )
 
     @strawberry.field(
         description="The team's members, by name.", metadata=mapped(Many("team.members"))

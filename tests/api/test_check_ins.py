@@ -83,7 +83,7 @@ async def test_a_check_in_moves_the_key_result_and_the_objective(
     # and the change is in the event log
     event = await pool.fetchrow(
         "SELECT type, subject_type, actor_user_id, after FROM event"
-        " WHERE organization_id = $1 ORDER BY id DESC LIMIT 1",
+        " WHERE organization_id = $1 AND type = 'check_in.created' ORDER BY id DESC LIMIT 1",
         org["id"],
     )
     assert (event["type"], event["subject_type"], event["actor_user_id"]) == (
@@ -92,6 +92,13 @@ async def test_a_check_in_moves_the_key_result_and_the_objective(
         org["admin_id"],
     )
     assert event["after"]["value"] == "80"
+    # and the objective's new progress is an event too (subscriptions and webhooks hear it)
+    progressed = await pool.fetchval(
+        "SELECT count(*) FROM event WHERE organization_id = $1"
+        " AND type = 'objective.progress_changed'",
+        org["id"],
+    )
+    assert progressed >= 1
 
 
 async def test_a_back_dated_check_in_never_hides_a_newer_value(

@@ -1,0 +1,96 @@
+"""Registering webhook endpoints and redelivering webhooks (admins only)."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from api.context import Identity
+from db import events
+from db import webhooks as db
+from db.progress import Connection
+from db.tenancy import tenant_transaction
+from domain.errors import DomainError, UserErrorCode
+from domain.permissions import may_administer, require
+from domain.webhooks import SECRET_PREFIX, validate_endpoint
+
+ADMINS_ONLY = "Only an admin of the organisation may manage webhooks."
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedEndpoint:
+    id: int
+    # The secret okrql generated, shown once; None when the caller chose it.
+    generated_secret: str | None
+
+
+def new_secret() -> str:
+    """A Standard Webhooks secret: whsec_ + base64 of 32 random bytes."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+async def create_endpoint(
+    conn: Connection,
+    identity: Identity,
+    *,
+    url: str,
+    event_types: Sequence[str],
+    secret: str | None,
+) -> CreatedEndpoint:
+    """Register an endpoint; the events recorded from now on that it subscribes to are sent."""
+    require(may_administer(identity.actor), ADMINS_ONLY)
+    endpoint = validate_endpoint(url, event_types, secret)
+    chosen = endpoint.secret or new_secret()
+    organization_id = identity.organization_id
+    async with tenant_transaction(conn, organization_id):
+        endpoint_id = await db.create_endpoint(
+            conn,
+            organization_id,
+            url=endpoint.url,
+            event_types=endpoint.event_types,
+            secret=chosen,
+            created_by=identity.user_id,
+        )
+        await events.record(
+            conn,
+            organization_id,
+            type="webhook_endpoint.created",
+            subject_type="WebhookEndpoint",
+            subject_id=endpoint_id,
+            actor_user_id=identity.user_id,
+            before=None,
+            # Never the secret: events are the audit history and are themselves delivered.
+            after={"url": endpoint.url, "eventTypes": list(endpoint.event_types)},
+        )
+    return CreatedEndpoint(endpoint_id, None if endpoint.secret else chosen)
+
+
+async def delete_endpoint(conn: Connection, identity: Identity, endpoint_id: int) -> None:
+    """Delete an endpoint with its deliveries: nothing more is sent to it."""
+    require(may_administer(identity.actor), ADMINS_ONLY)
+    organization_id = identity.organization_id
+    async with tenant_transaction(conn, organization_id):
+        if not await db.delete_endpoint(conn, organization_id, endpoint_id):
+            raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such endpoint.")
+        await events.record(
+            conn,
+            organization_id,
+            type="webhook_endpoint.deleted",
+            subject_type="WebhookEndpoint",
+            subject_id=endpoint_id,
+            actor_user_id=identity.user_id,
+            before=None,
+            after=None,
+        )
+
+
+async def redeliver(conn: Connection, identity: Identity, delivery_id: int) -> None:
+    """Send a delivery again soon, with a fresh retry budget (one being sent right now is left
+    to that attempt)."""
+    require(may_administer(identity.actor), ADMINS_ONLY)
+    async with tenant_transaction(conn, identity.organization_id):
+        found = await db.redeliver(conn, identity.organization_id, delivery_id)
+    if found is None:
+        raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "deliveryId"), "No such delivery.")

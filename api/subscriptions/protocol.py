@@ -1,0 +1,209 @@
+"""GraphQL subscriptions over WebSocket: the graphql-transport-ws protocol at /graphql.
+
+The client authenticates in `connection_init` (its payload may carry `Authorization` and
+`X-Organization`, as HTTP headers do; the upgrade request's own headers count too). Each
+`subscribe` is validated like any request, must be one subscription field, and is then served
+by the planner for every matching event the hub announces.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import GraphQLError, OperationType
+from graphql.execution.values import get_argument_values
+from starlette.datastructures import Headers
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from api.context import Identity
+from api.executor import (
+    RequestError,
+    coerce_variables,
+    document_limits_of,
+    prepare,
+    select_operation,
+)
+from api.identity import IdentityError, resolve_identity
+from api.settings import Settings
+from api.subscriptions.hub import Event, EventHub
+from db.planner.mapping import ReadContext
+from db.planner.plan import OperationPlan, compile_operation
+from db.planner.run import NoPayloadError
+from db.planner.run import execute as run_plan
+from db.tenancy import tenant_transaction
+from schema.app_schema import schema
+from schema.query import ORGANIZATION_KEY, ROOT_KEY, VIEWER_KEY
+from schema.subscriptions.types import filter_problems
+
+log = logging.getLogger(__name__)
+
+SUBPROTOCOL = "graphql-transport-ws"
+INIT_TIMEOUT_SECONDS = 10
+
+
+class _InitRequest:
+    """The upgrade request with the connection_init payload's headers on top, for the same
+    authentication as HTTP requests."""
+
+    def __init__(self, websocket: WebSocket, payload: dict[str, Any]) -> None:
+        merged = {k.lower(): v for k, v in websocket.headers.items()}
+        merged.update({str(k).lower(): str(v) for k, v in payload.items()})
+        self.headers = Headers(merged)
+        self.app = websocket.app
+        self.query_params = websocket.query_params
+
+
+@dataclass(eq=False)
+class _Subscription:
+    id: str
+    organization_id: int
+    event_types: frozenset[str]
+    identity: Identity
+    plan: OperationPlan
+    variables: Any
+    connection: _Connection
+
+    async def deliver(self, event: Event) -> None:
+        await self.connection.deliver(self, event)
+
+
+@dataclass(eq=False)
+class _Connection:
+    websocket: WebSocket
+    identity: Identity
+    hub: EventHub
+    settings: Settings
+    subscriptions: dict[str, _Subscription] = field(default_factory=dict)
+    send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def send(self, message: dict[str, Any]) -> None:
+        async with self.send_lock:
+            await self.websocket.send_json(message)
+
+    async def deliver(self, subscription: _Subscription, event: Event) -> None:
+        identity = subscription.identity
+        read = ReadContext(
+            organization_id=identity.organization_id,
+            user_id=identity.user_id,
+            now=dt.datetime.now(dt.UTC),
+            time_zone=identity.time_zone,
+        )
+        root_row = {
+            VIEWER_KEY: identity.user_id,
+            ORGANIZATION_KEY: identity.organization_id,
+            ROOT_KEY: 0,
+        }
+        pool = self.websocket.app.state.pool
+        try:
+            async with (
+                pool.acquire() as conn,
+                tenant_transaction(conn, identity.organization_id, mode="read"),
+            ):
+                data = await run_plan(
+                    subscription.plan, conn, read, subscription.variables, root_row,
+                    self.settings, event,
+                )  # fmt: skip
+        except NoPayloadError:
+            return  # the event is outside this subscription's filter
+        except GraphQLError as error:
+            await self.send({"id": subscription.id, "type": "error", "payload": [error.formatted]})
+            return
+        if subscription.id in self.subscriptions:
+            with contextlib.suppress(Exception):
+                await self.send({"id": subscription.id, "type": "next", "payload": {"data": data}})
+
+    async def subscribe(self, message: dict[str, Any]) -> None:
+        op_id = message.get("id")
+        payload = message.get("payload") or {}
+        if not isinstance(op_id, str) or op_id in self.subscriptions:
+            await self.websocket.close(4409, f"Subscriber for {op_id} already exists")
+            return
+        try:
+            prepared = prepare(str(payload.get("query") or ""), document_limits_of(self.settings))
+            operation = select_operation(prepared, payload.get("operationName"))
+            if operation.operation is not OperationType.SUBSCRIPTION:
+                raise RequestError([GraphQLError("Only subscriptions are served here.")])
+            coerced = coerce_variables(operation, payload.get("variables"))
+            plan = compile_operation(schema._schema, operation, prepared.fragments, coerced.coerced)
+            fetches = plan.root.fetches
+            if len(fetches) != 1:
+                raise RequestError([GraphQLError("Subscribe to exactly one field.")])
+            fetch = fetches[0]
+            arguments = get_argument_values(fetch.field_def, fetch.field_node, coerced)
+            problems = filter_problems(arguments)
+            if problems:
+                raise RequestError(
+                    [GraphQLError(p, extensions={"code": "BAD_USER_INPUT"}) for p in problems]
+                )
+        except RequestError as error:
+            await self.send(
+                {"id": op_id, "type": "error", "payload": [e.formatted for e in error.errors]}
+            )
+            return
+        event_types = fetch.mapping.event_types  # type: ignore[union-attr]
+        subscription = _Subscription(
+            op_id, self.identity.organization_id, event_types, self.identity, plan, coerced, self
+        )
+        self.subscriptions[op_id] = subscription
+        self.hub.subscribe(subscription)
+
+    def complete(self, op_id: Any) -> None:
+        subscription = self.subscriptions.pop(op_id, None)
+        if subscription is not None:
+            self.hub.unsubscribe(subscription)
+
+    def close_all(self) -> None:
+        for op_id in list(self.subscriptions):
+            self.complete(op_id)
+
+
+async def graphql_ws_endpoint(websocket: WebSocket) -> None:
+    if SUBPROTOCOL not in websocket.scope.get("subprotocols", []):
+        await websocket.close(4406, "Subprotocol not acceptable")
+        return
+    await websocket.accept(subprotocol=SUBPROTOCOL)
+    try:
+        init = await asyncio.wait_for(websocket.receive_json(), INIT_TIMEOUT_SECONDS)
+    except (TimeoutError, WebSocketDisconnect, ValueError):
+        with contextlib.suppress(Exception):
+            await websocket.close(4408, "Connection initialisation timeout")
+        return
+    if not isinstance(init, dict) or init.get("type") != "connection_init":
+        await websocket.close(4400, "Expected connection_init")
+        return
+    try:
+        identity = await resolve_identity(_InitRequest(websocket, init.get("payload") or {}))  # type: ignore[arg-type]
+    except IdentityError:
+        await websocket.close(4403, "Forbidden")
+        return
+    connection = _Connection(
+        websocket, identity, websocket.app.state.hub, websocket.app.state.settings
+    )
+    await connection.send({"type": "connection_ack"})
+    try:
+        while True:
+            message = await websocket.receive_json()
+            kind = message.get("type") if isinstance(message, dict) else None
+            if kind == "ping":
+                await connection.send({"type": "pong"})
+            elif kind == "pong":
+                continue
+            elif kind == "subscribe":
+                await connection.subscribe(message)
+            elif kind == "complete":
+                connection.complete(message.get("id"))
+            elif kind == "connection_init":
+                await websocket.close(4429, "Too many initialisation requests")
+                return
+            else:
+                await websocket.close(4400, f"Unexpected message type {kind!r}")
+                return
+    except (WebSocketDisconnect, ValueError):
+        pass
+    finally:
+        connection.close_all()

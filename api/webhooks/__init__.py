@@ -1,0 +1,1 @@
+"""Webhooks: signing (signature.py) and the delivery worker (worker.py)."""

@@ -1,0 +1,1 @@
+"""The audit history: who changed what, when (the event log, for admins)."""

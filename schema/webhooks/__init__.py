@@ -1,0 +1,1 @@
+"""Webhooks: endpoints admins register, and the deliveries of events to them."""
