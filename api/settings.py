@@ -6,6 +6,7 @@ import functools
 from enum import StrEnum
 from pathlib import Path
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +30,10 @@ class Settings(BaseSettings):
     database_role: str = "okrql_app"
     pool_min_size: int = 2
     pool_max_size: int = 10
+    # Tests only: False drops the planner's own tenant predicate, to show that row-level
+    # security alone keeps organisations apart (tests/api/test_tenant_walk.py). Refused in
+    # production.
+    application_tenant_filter: bool = True
     # A dashboard reads a whole cycle (hundreds of objectives) in one request.
     max_page_size: int = 1000
     demo_organization: str = "demo"
@@ -83,6 +88,12 @@ class Settings(BaseSettings):
     webhook_backoff_factor: float = 2.0
     webhook_backoff_max: float = 3600.0
     webhook_max_attempts: int = 8
+
+    @model_validator(mode="after")
+    def _tenant_filter_stays_on_in_production(self) -> Settings:
+        if self.is_production and not self.application_tenant_filter:
+            raise ValueError("application_tenant_filter can only be switched off in tests")
+        return self
 
     @property
     def is_production(self) -> bool:

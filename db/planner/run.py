@@ -31,6 +31,8 @@ class Connection(Protocol):
 
 class Limits(Protocol):
     max_page_size: int
+    # Off only in a test showing that row-level security alone keeps organisations apart.
+    application_tenant_filter: bool
 
 
 class NoPayloadError(Exception):
@@ -142,6 +144,7 @@ class _Runner:
         use_case_context: Any,
     ) -> None:
         self.use_case_context = use_case_context
+        self.tenant_filter = limits.application_tenant_filter
         self.conn = conn
         self.ctx = ctx
         self.variables = variables
@@ -179,7 +182,9 @@ class _Runner:
         assert plan.source is not None
         keys = list({k for _, ks in entries for k in ks or () if k is not None})
         rows = (
-            await self._fetch(by_key_sql(plan.source.name, plan.columns, plan.folds), keys)
+            await self._fetch(
+                by_key_sql(plan.source.name, plan.columns, plan.folds, self.tenant_filter), keys
+            )
             if keys
             else []
         )
@@ -195,7 +200,9 @@ class _Runner:
         assert plan is not None
         assert plan.source is not None
         args = get_argument_values(fetch.field_def, fetch.field_node, self.variables)
-        sql = lookup_sql(plan.source.name, mapping.lookup, plan.columns, plan.folds)
+        sql = lookup_sql(
+            plan.source.name, mapping.lookup, plan.columns, plan.folds, self.tenant_filter
+        )
         rows = await self._fetch(sql, args[mapping.argument])
         rendered, next_work = self._render_all(plan, rows)
         for parent, _ in entries:
@@ -230,7 +237,9 @@ class _Runner:
         assert plan.source is not None
         keys = list({k for _, k in entries if k is not None})
         rows = (
-            await self._fetch(by_key_sql(plan.source.name, plan.columns, plan.folds), keys)
+            await self._fetch(
+                by_key_sql(plan.source.name, plan.columns, plan.folds, self.tenant_filter), keys
+            )
             if keys
             else []
         )
@@ -262,7 +271,9 @@ class _Runner:
         for type_name, pks in by_type.items():
             plan = fetch.plans_by_type[type_name]
             source = SOURCE_BY_TYPE[type_name]
-            rows = await self._fetch(by_key_sql(source.name, plan.columns, plan.folds), pks)
+            rows = await self._fetch(
+                by_key_sql(source.name, plan.columns, plan.folds, self.tenant_filter), pks
+            )
             rendered, work = self._render_all(plan, rows)
             next_work.extend(work)
             for row, d in zip(rows, rendered, strict=True):
@@ -296,6 +307,7 @@ class _Runner:
             bool(after),
             shape.with_total,
             shape.folds,
+            self.tenant_filter,
         )
         rows = await self._fetch(sql, keys, first + 1, *filter_values, *cursor_values)
         groups: dict[int, list[Any]] = {}

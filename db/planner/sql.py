@@ -33,11 +33,20 @@ def _joins(source: Source, columns: Iterable[str]) -> str:
     return "".join(f" {source.joins[j]}" for j in source.joins if j in needed)
 
 
+# Where the application's own tenant predicate would stand when a test switches it off to show
+# that row-level security alone keeps organisations apart ($1 stays a typed parameter).
+_NO_TENANT_FILTER = "$1::bigint IS NOT NULL"
+
+
+def _tenant(source: Source, application_filter: bool) -> str:
+    return source.tenant if application_filter else _NO_TENANT_FILTER
+
+
 def _fold_columns(folds: tuple[Fold, ...]) -> str:
     return "".join(f', {f.alias}."{c}" AS "{f.alias}__{c}"' for f in folds for c in f.columns)
 
 
-def _fold_joins(folds: tuple[Fold, ...], parent: str) -> str:
+def _fold_joins(folds: tuple[Fold, ...], parent: str, application_filter: bool) -> str:
     # After any per-parent LIMIT, one index lookup per parent row: the child's own statement
     # would do the same lookups, a round trip later. LIMIT 1 (a to-one has at most one row)
     # also keeps PostgreSQL from flattening the lateral into a join that could reorder the
@@ -48,36 +57,53 @@ def _fold_joins(folds: tuple[Fold, ...], parent: str) -> str:
         joins.append(
             f" LEFT JOIN LATERAL (SELECT {_select_list(child, f.columns)}"
             f" FROM {child.from_}{_joins(child, f.columns)}"
-            f' WHERE {child.tenant} AND t.id = {parent}."{f.parent_key}" LIMIT 1) {f.alias}'
+            f" WHERE {_tenant(child, application_filter)}"
+            f' AND t.id = {parent}."{f.parent_key}" LIMIT 1) {f.alias}'
             " ON true"
         )
     return "".join(joins)
 
 
 def _rows_where(
-    source: Source, columns: tuple[str, ...], folds: tuple[Fold, ...], predicate: str
+    source: Source,
+    columns: tuple[str, ...],
+    folds: tuple[Fold, ...],
+    predicate: str,
+    application_filter: bool,
 ) -> str:
     base = (
         f"SELECT {_select_list(source, columns)} FROM {source.from_}{_joins(source, columns)}"
-        f" WHERE {source.tenant} AND {predicate}"
+        f" WHERE {_tenant(source, application_filter)} AND {predicate}"
     )
     if not folds:
         return base
-    return f"SELECT s.*{_fold_columns(folds)} FROM ({base}) s{_fold_joins(folds, 's')}"
+    joins = _fold_joins(folds, "s", application_filter)
+    return f"SELECT s.*{_fold_columns(folds)} FROM ({base}) s{joins}"
 
 
 @functools.cache
-def by_key_sql(source_name: str, columns: tuple[str, ...], folds: tuple[Fold, ...] = ()) -> str:
-    return _rows_where(SOURCES[source_name], columns, folds, "t.id = ANY($2::bigint[])")
+def by_key_sql(
+    source_name: str,
+    columns: tuple[str, ...],
+    folds: tuple[Fold, ...] = (),
+    application_filter: bool = True,
+) -> str:
+    return _rows_where(
+        SOURCES[source_name], columns, folds, "t.id = ANY($2::bigint[])", application_filter
+    )
 
 
 @functools.cache
 def lookup_sql(
-    source_name: str, lookup: str, columns: tuple[str, ...], folds: tuple[Fold, ...] = ()
+    source_name: str,
+    lookup: str,
+    columns: tuple[str, ...],
+    folds: tuple[Fold, ...] = (),
+    application_filter: bool = True,
 ) -> str:
     """The row of a source whose unique lookup key (db/catalog.py `lookups`) equals $2."""
     source = SOURCES[source_name]
-    return _rows_where(source, columns, folds, f"{source.lookups[lookup]} = $2")
+    return _rows_where(source, columns, folds, f"{source.lookups[lookup]} = $2", application_filter)
 
 
 def order_of(relation: Relation, order_name: str | None) -> Order:
@@ -94,13 +120,14 @@ def connection_sql(
     has_after: bool,
     with_total: bool,
     folds: tuple[Fold, ...] = (),
+    application_filter: bool = True,
 ) -> str:
     """One page per parent key. Parameters: $1 org, $2 parent keys, $3 limit, then one per
     filter in `filters` order, then one per order key when `has_after`."""
     relation = RELATIONS[relation_name]
     source = SOURCES[relation.source]
     order = order_of(relation, order_name)
-    predicates = [source.tenant]
+    predicates = [_tenant(source, application_filter)]
     if relation.link is not None:
         predicates.append(f"{relation.link} = p.key")
     param = 4
@@ -130,7 +157,7 @@ def connection_sql(
         f" WHERE {' AND '.join(predicates)} ORDER BY {order_by} LIMIT $3"
     )
     parents = "unnest($2::bigint[]) WITH ORDINALITY AS p(key, idx)"
-    folded, fold_joins = _fold_columns(folds), _fold_joins(folds, "s")
+    folded, fold_joins = _fold_columns(folds), _fold_joins(folds, "s", application_filter)
     if not with_total:
         return (
             f'SELECT p.idx AS "__idx", s.*{folded} FROM {parents}'
