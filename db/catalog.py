@@ -41,6 +41,8 @@ class Source:
     # Keys a client may address one row by (`keyResult(externalId:)`): expressions unique in
     # the organisation (a unique index leads with organization_id), compared with one parameter.
     lookups: dict[str, str] = field(default_factory=dict)
+    # Administration data (keys, webhooks): readable by admins only, on every path to it.
+    admins_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +281,7 @@ CHECK_IN = Source(
 
 API_KEY = Source(
     name="api_key",
+    admins_only=True,
     type_name="ApiKey",
     from_="api_key t",
     tenant="t.organization_id = $1",
@@ -301,6 +304,7 @@ API_KEY = Source(
 
 WEBHOOK_ENDPOINT = Source(
     name="webhook_endpoint",
+    admins_only=True,
     type_name="WebhookEndpoint",
     # Never the secret: the API role cannot even read that column (migration 0010).
     from_="webhook_endpoint t",
@@ -319,6 +323,7 @@ WEBHOOK_ENDPOINT = Source(
 
 WEBHOOK_DELIVERY = Source(
     name="webhook_delivery",
+    admins_only=True,
     type_name="WebhookDelivery",
     from_="webhook_delivery t",
     tenant="t.organization_id = $1",

@@ -26,7 +26,13 @@ from db.planner.mapping import (
     ToOneList,
     Value,
 )
-from db.planner.run import decode_cursor, encode_cursor, page_arguments, refusal
+from db.planner.run import (
+    admins_only_refusal,
+    decode_cursor,
+    encode_cursor,
+    page_arguments,
+    refusal,
+)
 from db.planner.sql import order_of
 from schema.ids import decode_id
 
@@ -70,11 +76,20 @@ def resolve_derived(root: Any, info: strawberry.Info) -> Any:
     return mapping.fn(root, _context(info).read)
 
 
+def _admins_only(source_name: str, info: strawberry.Info) -> None:
+    refused = admins_only_refusal(
+        source_name, _context(info).read, [str(k) for k in info.path.as_list()]
+    )
+    if refused is not None:
+        raise refused
+
+
 async def resolve_to_one(root: Any, info: strawberry.Info) -> Any:
     mapping: ToOne = _mapping(info)
     key = root[mapping.key]
     if key is None:
         return None
+    _admins_only(mapping.source, info)
     ctx = _context(info)
     async with ctx.db_lock:
         rows = await single.fetch_by_ids(ctx.conn, ctx.read.organization_id, mapping.source, [key])
@@ -115,6 +130,7 @@ async def resolve_nodes(info: strawberry.Info, ids: list[strawberry.ID]) -> list
     results = []
     for raw in ids:
         type_name, pk = decode_id(raw)
+        _admins_only(SOURCE_BY_TYPE[type_name].name, info)
         async with ctx.db_lock:
             rows = await single.fetch_by_ids(
                 ctx.conn, ctx.read.organization_id, SOURCE_BY_TYPE[type_name].name, [pk]
@@ -148,6 +164,7 @@ async def resolve_connection(root: Any, info: strawberry.Info, **args: Any) -> d
     refused = refusal(mapping, ctx.read, path)
     if refused is not None:
         raise refused
+    _admins_only(RELATIONS[mapping.relation].source, info)
     raw_args = _raw_arguments(info)
     first, after, filter_names, filter_values, order_name = page_arguments(
         mapping, raw_args, ctx.settings.max_page_size, path

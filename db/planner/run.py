@@ -17,7 +17,7 @@ import orjson
 from graphql import GraphQLError
 from graphql.execution.values import VariableValues, get_argument_values
 
-from db.catalog import RELATIONS, SOURCE_BY_TYPE
+from db.catalog import RELATIONS, SOURCE_BY_TYPE, SOURCES
 from db.planner.mapping import Lookup, Many, Mutation, NodeById, ReadContext, Subscribed
 from db.planner.plan import ConnectionShape, Fetch, ObjectPlan, OperationPlan
 from db.planner.sql import ROW_KEY_PREFIX, by_key_sql, connection_sql, lookup_sql, order_of
@@ -59,6 +59,17 @@ def decode_cursor(cursor: str, width: int, path: Sequence[str]) -> list[str]:
     ):
         raise bad_input(f"{cursor!r} is not a valid cursor for this list.", path)
     return values
+
+
+def admins_only_refusal(
+    source_name: str, ctx: ReadContext, path: Sequence[str]
+) -> GraphQLError | None:
+    """FORBIDDEN when a non-admin reaches administration data, by whatever path."""
+    if SOURCES[source_name].admins_only and not ctx.actor.is_admin:
+        return GraphQLError(
+            "Only admins may read this.", path=list(path), extensions={"code": "FORBIDDEN"}
+        )
+    return None
 
 
 def refusal(mapping: Many, ctx: ReadContext, path: Sequence[str]) -> GraphQLError | None:
@@ -235,6 +246,8 @@ class _Runner:
         plan = fetch.plan
         assert plan is not None
         assert plan.source is not None
+        if error := admins_only_refusal(plan.source.name, self.ctx, fetch.path):
+            raise error
         keys = list({k for _, k in entries if k is not None})
         rows = (
             await self._fetch(
@@ -269,6 +282,8 @@ class _Runner:
         found: dict[tuple[str, int], dict[str, Any]] = {}
         next_work: list[tuple[Fetch, Entries]] = []
         for type_name, pks in by_type.items():
+            if error := admins_only_refusal(SOURCE_BY_TYPE[type_name].name, self.ctx, fetch.path):
+                raise error
             plan = fetch.plans_by_type[type_name]
             source = SOURCE_BY_TYPE[type_name]
             rows = await self._fetch(
@@ -288,7 +303,9 @@ class _Runner:
         shape = fetch.shape
         assert isinstance(mapping, Many)
         assert shape is not None
-        refused = refusal(mapping, self.ctx, fetch.path)
+        refused = refusal(mapping, self.ctx, fetch.path) or admins_only_refusal(
+            RELATIONS[mapping.relation].source, self.ctx, fetch.path
+        )
         if refused is not None:
             raise refused
         args = get_argument_values(fetch.field_def, fetch.field_node, self.variables)

@@ -480,3 +480,25 @@ async def test_a_bulk_check_in_is_forbidden_when_any_item_is(
     await assert_forbidden(pool, world, mia, CHECK_INS, {"items": [allowed, refused]})
     await assert_forbidden(pool, world, world.person("Vic"), CHECK_INS, {"items": [allowed]})
     assert_done(await mia(CHECK_INS, {"items": [allowed]}))
+
+
+async def test_administration_data_is_for_admins_on_every_path(
+    world: World, pool: asyncpg.Pool[Any]
+) -> None:
+    # given an API key of the organisation
+    key = await api_key(pool, world.org, "read")
+    key_id = encode_id("ApiKey", key.id)
+    reads = (
+        ("{ apiKeys(first: 5) { totalCount } }", {}),
+        ("query ($id: ID!) { node(id: $id) { id } }", {"id": key_id}),
+        ("query ($id: ID!) { nodes(ids: [$id]) { id } }", {"id": key_id}),
+    )
+    for query, variables in reads:
+        # when a member, a viewer or a read key asks for it, it is FORBIDDEN on both executors
+        for caller in (world.person("Mia"), world.person("Vic"), world.key(key.secret)):
+            for standard in (False, True):
+                body = await caller(query, variables, standard=standard)
+                assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"], body
+        # and an admin reads it
+        body = await world.person("Ada")(query, variables)
+        assert "errors" not in body, body
