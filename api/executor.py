@@ -268,7 +268,12 @@ async def execute(
                     plan, ctx.conn, ctx.read, coerced, root_row, ctx.settings, ctx
                 )
         else:
-            async with tenant_transaction(ctx.conn, organization_id, mode="read"):
+            async with tenant_transaction(
+                ctx.conn,
+                organization_id,
+                mode="read",
+                generic_plans=ctx.settings.read_generic_plans,
+            ):
                 data = await run_plan(plan, ctx.conn, ctx.read, coerced, root_row, ctx.settings)
     except GraphQLError as error:
         return {"data": None, "errors": [error.formatted]}

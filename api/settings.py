@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # security alone keeps organisations apart (tests/api/test_tenant_walk.py). Refused in
     # production.
     application_tenant_filter: bool = True
+    # Reads use PostgreSQL's generic plan of each prepared statement instead of planning it
+    # again per execution (planning, not execution, dominates small pages: bench/README.md).
+    read_generic_plans: bool = False
     # A dashboard reads a whole cycle (hundreds of objectives) in one request.
     max_page_size: int = 1000
     demo_organization: str = "demo"

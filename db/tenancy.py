@@ -24,7 +24,12 @@ _MODES = {
 
 @asynccontextmanager
 async def tenant_transaction(
-    conn: AnyConnection, organization_id: int, *, mode: str = "write", savepoint: bool = True
+    conn: AnyConnection,
+    organization_id: int,
+    *,
+    mode: str = "write",
+    savepoint: bool = True,
+    generic_plans: bool = False,
 ) -> AsyncIterator[None]:
     """A transaction in which row-level security shows only `organization_id`'s rows.
 
@@ -34,6 +39,8 @@ async def tenant_transaction(
     case that fails leaves nothing behind while the document's transaction goes on. A use case
     that refuses input only before its first write may pass `savepoint=False` and save the
     two round trips: nothing of it exists to undo, and a failing statement fails the document.
+    `generic_plans` makes the transaction's prepared statements use their generic plan
+    (planned once per connection) instead of being planned again for every execution.
     """
     if conn.is_in_transaction() and not savepoint:
         yield
@@ -53,6 +60,7 @@ async def tenant_transaction(
     begin = (
         f"BEGIN{_MODES[mode]};"
         f" SELECT set_config('okrql.organization_id', '{int(organization_id):d}', true)"
+        + ("; SET LOCAL plan_cache_mode = force_generic_plan" if generic_plans else "")
     )
     await conn.execute(begin)
     try:
