@@ -23,20 +23,33 @@ ORG_SLUG = "bench"
 
 @dataclass(frozen=True)
 class DatabaseConfig:
-    """The bench database and the template it is cloned from before each target."""
+    """The template database and the clones of it, one per target (server).
+
+    Each server gets its own clone for the whole run (okrql_bench_okrql,
+    okrql_bench_postgraphile), so both can stay up while the other is loaded and W3's inserts
+    of one never reach the other. Another scale gets its own names (okrql_bench_s10_...), so
+    switching scales does not rebuild a template."""
 
     admin_url: str
-    name: str = "okrql_bench"
     scale: float = 1.0
     seed: int = 42
+
+    @property
+    def name(self) -> str:
+        if self.scale == 1:
+            return "okrql_bench"
+        return "okrql_bench_s" + f"{self.scale:g}".replace(".", "_")
 
     @property
     def template(self) -> str:
         return f"{self.name}_template"
 
-    @property
-    def url(self) -> str:
-        return with_database(self.admin_url, self.name)
+    def database(self, target: str) -> str:
+        """The database of one target."""
+        return f"{self.name}_{target}"
+
+    def url_for(self, target: str) -> str:
+        return with_database(self.admin_url, self.database(target))
 
     @property
     def template_url(self) -> str:

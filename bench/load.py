@@ -1,20 +1,24 @@
-"""Build the bench database and reset it between targets.
+"""Build the bench database and clone it for each server.
 
 The data is built once into a template database (migrated by the project's alembic, loaded
 with COPY, denormalised columns computed by the project's own `recompute_all` (the same code
 that maintains them on write), PostGraphile's functions added, VACUUM ANALYZE) and each target
 gets a fresh clone of it (CREATE DATABASE ... TEMPLATE): every server
-sees identical rows, statistics and visibility maps, and W3's inserts never leak into the next
+sees identical rows, statistics and visibility maps, and W3's inserts never leak into the other
 target. The template is rebuilt only when its fingerprint (data parameters, this loader, the
-SQL it runs, the project's migrations) changes.
+SQL it runs, the project's migrations) changes. Each target has its own clone for the whole
+run (both servers stay up, interleaved); W3's later rounds get clones (and servers) of their
+own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -35,16 +39,16 @@ TABLES_WITH_IDENTITY = (
 )
 
 
-def fingerprint(cfg: DatabaseConfig) -> str:
+def fingerprint(cfg: DatabaseConfig, src: Path = PROJECT_DIR) -> str:
     h = hashlib.sha256(f"scale={cfg.scale} seed={cfg.seed}".encode())
     sources = [
         BENCH_DIR / "seed.py",
         BENCH_DIR / "load.py",
         BENCH_DIR / "okrql_rows.py",
         FUNCTIONS_SQL,
-        *sorted((PROJECT_DIR / "alembic" / "versions").glob("*.py")),
-        PROJECT_DIR / "api" / "services" / "progress.py",
-        PROJECT_DIR / "db" / "sql" / "progress.sql",
+        *sorted((src / "alembic" / "versions").glob("*.py")),
+        src / "api" / "services" / "progress.py",
+        src / "db" / "sql" / "progress.sql",
     ]
     for path in sources:
         h.update(path.name.encode())
@@ -52,9 +56,10 @@ def fingerprint(cfg: DatabaseConfig) -> str:
     return h.hexdigest()[:16]
 
 
-async def ensure_template(cfg: DatabaseConfig) -> None:
-    """Build the template database unless one with the same fingerprint exists."""
-    fp = fingerprint(cfg)
+async def ensure_template(cfg: DatabaseConfig, src: Path = PROJECT_DIR) -> None:
+    """Build the template database unless one with the same fingerprint exists; `src` is the
+    okrql source (the run's snapshot) whose migrations and progress rules it uses."""
+    fp = fingerprint(cfg, src)
     admin = await asyncpg.connect(cfg.admin_url)
     try:
         existing = await admin.fetchval(
@@ -70,7 +75,7 @@ async def ensure_template(cfg: DatabaseConfig) -> None:
         await admin.close()
 
     t0 = time.perf_counter()
-    migrate(cfg.template_url)
+    migrate(cfg.template_url, src)
     data = seed.generate(cfg.scale, cfg.seed)
     conn = await asyncpg.connect(cfg.template_url)
     try:
@@ -114,24 +119,32 @@ async def derive(url: str) -> None:
         await pool.close()
 
 
-async def reset(cfg: DatabaseConfig) -> None:
-    """Replace the bench database with a fresh clone of the template."""
+async def reset(cfg: DatabaseConfig, name: str) -> None:
+    """Replace the database `name` with a fresh clone of the template."""
     admin = await asyncpg.connect(cfg.admin_url)
     try:
-        # No FORCE: the only sessions on the bench database are servers this harness has
-        # already stopped; anything else connected is someone else's and must not be killed.
-        await admin.execute(f'DROP DATABASE IF EXISTS "{cfg.name}"')
-        await admin.execute(f'CREATE DATABASE "{cfg.name}" TEMPLATE "{cfg.template}"')
+        # No FORCE: the only sessions on a target's database are of the server this harness
+        # has just stopped (its backends may take a moment to exit: DROP waits up to 5 s, and
+        # is retried); anything else connected is someone else's and must not be killed.
+        for attempt in range(4):
+            try:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                break
+            except asyncpg.ObjectInUseError:
+                if attempt == 3:
+                    raise
+                await asyncio.sleep(2)
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{cfg.template}"')
     finally:
         await admin.close()
 
 
-def migrate(url: str) -> None:
+def migrate(url: str, src: Path = PROJECT_DIR) -> None:
     """The project's own migrations, exactly as an operator runs them."""
     env = dict(os.environ, DATABASE_URL=url)
     subprocess.run(
         [str(PROJECT_VENV / "bin" / "alembic"), "upgrade", "head"],
-        cwd=PROJECT_DIR,
+        cwd=src,
         env=env,
         check=True,
         timeout=300,
@@ -156,7 +169,11 @@ async def data_shape(cfg: DatabaseConfig) -> dict[str, Any]:
     conn = await asyncpg.connect(cfg.template_url)
     try:
         cycles = [r["id"] for r in await conn.fetch("SELECT id FROM cycle ORDER BY id")]
-        objectives = await conn.fetchval("SELECT count(*) FROM objective")
+        counts = await conn.fetchrow(
+            "SELECT (SELECT count(*) FROM objective) AS objectives,"
+            " (SELECT count(*) FROM key_result) AS key_results,"
+            " (SELECT count(*) FROM check_in) AS check_ins"
+        )
     finally:
         await conn.close()
-    return {"cycles": cycles, "objectives": objectives}
+    return {"cycles": cycles, **dict(counts or {})}

@@ -69,7 +69,7 @@ class Server:
         if self.cpu is not None:
             cmd = ["taskset", "-c", str(self.cpu), *cmd]
         env = dict(os.environ, **self.target.env)
-        with self.log_file.open("wb") as log:
+        with self.log_file.open("ab") as log:  # a restart (W3's rounds) appends
             self.proc = subprocess.Popen(
                 cmd, cwd=self.target.cwd, env=env, stdout=log, stderr=subprocess.STDOUT
             )

@@ -8,6 +8,7 @@ schema, and a hooks module (bench/hooks/<target>.py) that turns the harness's lo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -30,6 +31,7 @@ OPERATIONS = {
     "w3": "RecordCheckIn",
     "w4": "ObjectiveList",
 }
+POSTGRAPHILE_PORT, OKRQL_PORT = 18001, 18002  # W3's later rounds: +10, +20, ...
 POOL_SIZE = "10"  # both servers get the same number of database connections
 
 
@@ -49,6 +51,11 @@ class Target:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}{self.path}"
 
+    @property
+    def database_url(self) -> str:
+        """The target's own database (a clone of the template)."""
+        return self.env["DATABASE_URL"]
+
     def document(self, kind: str) -> str:
         return self.documents[kind].read_text()
 
@@ -57,7 +64,8 @@ def _documents(name: str) -> dict[str, Path]:
     return {kind: WORKLOADS_DIR / name / f"{kind}.graphql" for kind in KINDS}
 
 
-def okrql(database_url: str, port: int = 18002) -> Target:
+def okrql(database_url: str, port: int = OKRQL_PORT, src: Path = PROJECT_DIR) -> Target:
+    """okrql from `src`: the project, or the run's snapshot of it (bench.snapshot)."""
     return Target(
         name="okrql",
         label="okrql (strawberry schema + planner, uvicorn 1 worker, uvloop, httptools)",
@@ -82,7 +90,7 @@ def okrql(database_url: str, port: int = 18002) -> Target:
             "--log-level",
             "warning",
         ],
-        cwd=PROJECT_DIR,
+        cwd=src,  # uvicorn imports the app from its working directory first
         env={
             "DATABASE_URL": database_url,
             "OKRQL_ENVIRONMENT": "development",
@@ -91,6 +99,9 @@ def okrql(database_url: str, port: int = 18002) -> Target:
             "OKRQL_POOL_MAX_SIZE": POOL_SIZE,
             # W1 asks for first: 1000 objectives (a cycle's ~500 at scale 1).
             "OKRQL_MAX_PAGE_SIZE": "1000",
+            # One load generator is one caller: per-caller rate limiting would throttle the
+            # load itself. Every other limit (cost, depth, ...) stays on.
+            "OKRQL_RATE_LIMIT_CAPACITY": "0",
             "OKRQL_LOG_LEVEL": "WARNING",
         },
         hooks=okrql_hooks,
@@ -98,7 +109,7 @@ def okrql(database_url: str, port: int = 18002) -> Target:
     )
 
 
-def postgraphile(database_url: str, port: int = 18001) -> Target:
+def postgraphile(database_url: str, port: int = POSTGRAPHILE_PORT) -> Target:
     return Target(
         name="postgraphile",
         label="PostGraphile 5 (amber preset, Node 22, CLI)",
@@ -121,6 +132,15 @@ def postgraphile(database_url: str, port: int = 18001) -> Target:
     )
 
 
-def all_targets(database_url: str) -> dict[str, Target]:
-    """In run order: the peer first, so its answers are there to compare okrql's with."""
-    return {t.name: t for t in (postgraphile(database_url), okrql(database_url))}
+def all_targets(url_for: Callable[[str], str], src: Path = PROJECT_DIR) -> dict[str, Target]:
+    """The peer first, then okrql (from `src`); each on its own database, `url_for(name)`."""
+    return {
+        t.name: t for t in (postgraphile(url_for("postgraphile")), okrql(url_for("okrql"), src=src))
+    }
+
+
+def target_on(target: Target, database_url: str, port_offset: int) -> Target:
+    """Another server of the same target: its own database and port (W3's later rounds)."""
+    if target.name == "okrql":
+        return okrql(database_url, OKRQL_PORT + port_offset, src=target.cwd)
+    return postgraphile(database_url, POSTGRAPHILE_PORT + port_offset)
