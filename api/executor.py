@@ -263,7 +263,9 @@ async def execute(
         if operation.operation is OperationType.MUTATION:
             # One transaction for the document: each mutation field runs in a savepoint of it
             # (a refused one leaves nothing), and the payloads are read after the writes.
-            async with tenant_transaction(ctx.conn, organization_id):
+            async with tenant_transaction(
+                ctx.conn, organization_id, generic_plans=ctx.settings.generic_plans
+            ):
                 data = await run_plan(
                     plan, ctx.conn, ctx.read, coerced, root_row, ctx.settings, ctx
                 )
@@ -272,7 +274,7 @@ async def execute(
                 ctx.conn,
                 organization_id,
                 mode="read",
-                generic_plans=ctx.settings.read_generic_plans,
+                generic_plans=ctx.settings.generic_plans,
             ):
                 data = await run_plan(plan, ctx.conn, ctx.read, coerced, root_row, ctx.settings)
     except GraphQLError as error:
