@@ -29,12 +29,13 @@ class HoldingReceiver(Receiver):
 
     def __init__(self) -> None:
         super().__init__()
+        self.holding = False
         self.first_arrived = asyncio.Event()
         self.release = asyncio.Event()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if not self.first_arrived.is_set():
-            self.first_arrived.set()
+        if not self.holding:
+            self.holding = True
             with contextlib.suppress(Exception):
                 head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
                 headers = dict(
@@ -44,6 +45,8 @@ class HoldingReceiver(Receiver):
                 )
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 self.requests.append((headers, body))
+                # Only now, with the whole request received, is the worker mid-delivery.
+                self.first_arrived.set()
                 await self.release.wait()
             writer.close()
             return
