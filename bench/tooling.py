@@ -10,6 +10,7 @@ Each step is skipped when its result is already there. Both install locations ar
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -58,7 +59,9 @@ def ensure_postgraphile() -> None:
     # The wheel's bin/npm shim is broken (it expects npm's lib next to it), so npm's own CLI
     # script is run with the wheel's node; PATH makes npm's child processes use that node too.
     npm_cli = node_home() / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
-    env = {"PATH": f"{node_home() / 'bin'}:/usr/local/bin:/usr/bin:/bin", "HOME": str(Path.home())}
+    # The rest of the environment is kept: a machine behind a TLS-inspecting proxy names its CA
+    # there (NODE_EXTRA_CA_CERTS, npm_config_cafile), and npm fails without it.
+    env = {**os.environ, "PATH": f"{node_home() / 'bin'}:/usr/local/bin:/usr/bin:/bin"}
     subprocess.run(
         [str(node_bin()), str(npm_cli), "ci", "--no-audit", "--no-fund", "--loglevel=error"],
         cwd=POSTGRAPHILE_DIR,

@@ -100,6 +100,14 @@ class Pool(_BasePool):
         return super().acquire(timeout=timeout if timeout is not None else self.acquire_timeout)
 
 
+async def _keep_session(conn: asyncpg.Connection[Any]) -> None:
+    """The pool's reset on release: nothing beyond asyncpg's own rollback of a transaction
+    left open. okrql keeps no session state on pooled connections (settings are SET LOCAL or
+    set_config(..., true), advisory locks are transaction-scoped, LISTEN has a connection of
+    its own), so the default reset query (RESET ALL, UNLISTEN *, ...) would only cost every
+    request one more round trip."""
+
+
 def _milliseconds(seconds: float | None) -> str | None:
     return None if seconds is None else str(max(0, round(seconds * 1000)))
 
@@ -118,7 +126,7 @@ async def create_pool(
     lazy: bool = False,
 ) -> asyncpg.Pool[Any]:
     """A pool; with `role`, every connection acts as that role (set at connection start, so
-    no request can run before it, and RESET ALL on release keeps it). Timeouts are in seconds;
+    no request can run before it). Timeouts are in seconds;
     None keeps the server's default.
 
     With `lazy`, a server that cannot be reached now does not fail the call: the pool starts
@@ -145,6 +153,7 @@ async def create_pool(
             max_queries=50000,
             max_inactive_connection_lifetime=300.0,
             init=_init_connection,
+            reset=_keep_session,
             loop=None,
             connection_class=asyncpg.Connection,
             record_class=asyncpg.Record,

@@ -93,10 +93,13 @@ SELECT 'key_result', kr.objective_id, NULL, kr.kind::text, kr.start_value::float
 FROM key_result AS kr
 WHERE kr.organization_id = $1 AND kr.objective_id = ANY($2::bigint[])
 UNION ALL
+-- The child's progress is looked up per alignment row: a join lets the generic plan (which
+-- cannot know how many ids $2 holds) hash every objective of the organisation.
 SELECT 'child', a.parent_objective_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       a.weight::float8, a.child_objective_id, c.progress::float8
+       a.weight::float8, a.child_objective_id,
+       (SELECT c.progress::float8 FROM objective AS c
+        WHERE c.organization_id = a.organization_id AND c.id = a.child_objective_id)
 FROM alignment AS a
-JOIN objective AS c ON c.organization_id = a.organization_id AND c.id = a.child_objective_id
 WHERE a.organization_id = $1 AND a.parent_objective_id = ANY($2::bigint[])
 UNION ALL
 SELECT 'parent', a.child_objective_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,

@@ -111,3 +111,30 @@ async def test_writing_into_another_organisation_is_refused(
         assert updated == "UPDATE 1"  # its own cycle only
         assert event_update is False  # the event log is append-only for the API
     assert await pool.fetchval("SELECT name FROM cycle WHERE organization_id = $1", second) == "Q4"
+
+
+async def test_a_connection_back_in_the_pool_carries_nothing_of_the_request_before(
+    pool: asyncpg.Pool[Any], app_pool: asyncpg.Pool[Any]
+) -> None:
+    """The pool skips asyncpg's reset query on release (one round trip per request): what a
+    request leaves must still never reach the next one on the same connection."""
+    organization_id = await _organization(pool)
+    async with app_pool.acquire() as conn:
+        # a request that stops in the middle of its transaction (a cancelled client)
+        await conn.execute(
+            f"BEGIN; SELECT set_config('okrql.organization_id', '{organization_id}', true);"
+            " SET LOCAL work_mem = '77kB'"
+        )
+        await conn.execute(
+            "INSERT INTO team (organization_id, name) VALUES ($1, 'Half')", organization_id
+        )
+    async with app_pool.acquire() as conn:
+        assert not conn.is_in_transaction()
+        assert await conn.fetchval("SELECT current_setting('okrql.organization_id', true)") in (
+            None,
+            "",
+        )
+        assert await conn.fetchval("SELECT current_setting('work_mem')") != "77kB"
+        assert await conn.fetchval("SELECT current_user") == APP_ROLE
+        async with tenant_transaction(conn, organization_id):
+            assert await conn.fetchval("SELECT count(*) FROM team WHERE name = 'Half'") == 0
