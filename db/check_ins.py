@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from db.progress import Connection
+from db.progress import Connection, ParentLink, ScoringInputs, scoring_from_rows
 from db.queries import query
 
 
@@ -28,6 +28,8 @@ class CheckInTarget:
     owner_user_id: int | None = None
     objective_owner_user_id: int | None = None
     objective_owner_team_id: int | None = None
+    # What drives the objective's progress, when the objective was locked with the key result.
+    progress_source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,13 +39,14 @@ class RecordedCheckIn:
     recorded_at: dt.datetime
     # The key result's latest measured time after the insert, as the database recomputed it.
     last_measured_at: dt.datetime
-    # What drives the (now locked) objective's progress.
-    progress_source: str
+    # The objective's scoring inputs after the insert (load_scoring_inputs), when asked for.
+    scoring: tuple[list[ScoringInputs], list[ParentLink]] | None
 
 
 async def lock_target(
     conn: Connection, organization_id: int, key_result_id: int
 ) -> CheckInTarget | None:
+    """Lock the key result, then its objective (see key_result_for_check_in)."""
     row = await conn.fetchrow(
         query("check_ins", "key_result_for_check_in"), organization_id, key_result_id
     )
@@ -82,8 +85,11 @@ async def record(
     event_type: str,
     event_after: dict[str, Any],
     actor_api_key_id: int | None = None,
+    scoring: bool = False,
 ) -> RecordedCheckIn:
-    row = await conn.fetchrow(
+    """Append a check-in to its locked key result, whose objective the caller locked too;
+    with `scoring`, also read the objective's scoring inputs as the check-in leaves them."""
+    rows = await conn.fetch(
         query("check_ins", "record_check_in"),
         organization_id,
         target.id,
@@ -99,6 +105,13 @@ async def record(
         event_after,
         target.objective_id,
         actor_api_key_id,
+        scoring,
     )
-    assert row is not None
-    return RecordedCheckIn(**dict(row))
+    [row] = [r for r in rows if r["part"] == "check_in"]
+    return RecordedCheckIn(
+        id=row["other_id"],
+        measured_at=row["measured_at"],
+        recorded_at=row["recorded_at"],
+        last_measured_at=row["last_measured_at"],
+        scoring=scoring_from_rows(rows) if scoring else None,
+    )

@@ -121,6 +121,13 @@ async def load_scoring_inputs(
     rows = await conn.fetch(
         query("progress", "scoring_inputs"), organization_id, list(objective_ids)
     )
+    return scoring_from_rows(rows)
+
+
+def scoring_from_rows(
+    rows: Sequence[asyncpg.Record],
+) -> tuple[list[ScoringInputs], list[ParentLink]]:
+    """Scoring inputs from rows shaped as scoring_inputs' (rows of other parts are skipped)."""
     sources: dict[int, str] = {}
     key_results: dict[int, list[KeyResultInput]] = {}
     children: dict[int, list[ChildInput]] = {}
@@ -151,7 +158,7 @@ async def load_scoring_inputs(
                     weight=r["weight"],
                 )
             )
-        else:
+        elif part == "parent":
             parents.append(
                 ParentLink(child_objective_id=objective_id, parent_objective_id=r["other_id"])
             )

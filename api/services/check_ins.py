@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from api.context import Identity
 from api.services import progress
@@ -96,8 +96,10 @@ async def _record(
     measured_at: dt.datetime,
     latest_at: dt.datetime,
     now: dt.datetime,
+    scoring: bool = False,
 ) -> RecordedCheckIn:
-    """Append one checked check-in to its locked key result (and log it)."""
+    """Append one checked check-in to its locked key result (and log it); with `scoring`,
+    also read the (locked) objective's scoring inputs as the check-in leaves them."""
     recorded = await db.record(
         conn,
         identity.organization_id,
@@ -121,6 +123,7 @@ async def _record(
             "measuredAt": measured_at.isoformat(),
             "recordedAt": now.isoformat(),
         },
+        scoring=scoring,
     )
     if recorded.last_measured_at != latest_at:
         # The due time was computed for `latest_at`; the database's recomputation from the
@@ -134,10 +137,10 @@ async def create_check_in(
 ) -> CheckInCreated:
     """Append a check-in and move its key result and objective progress, in one transaction.
 
-    Round trips matter on this hot write path: one statement locks the key result and reads
-    what the rules need, one appends the check-in, refreshes the key result's latest columns,
-    logs the event and locks the objective; the progress walk then needs one read per level
-    and one write.
+    Round trips matter on this hot write path: one statement locks the key result and its
+    objective and reads what the rules need, one appends the check-in, refreshes the key
+    result's latest columns, logs the event and reads the objective's progress inputs; the
+    progress walk then needs one read per level above and one write.
 
     The key result's current value follows the latest check-in by measured time, so a
     back-dated check-in joins the history without hiding a newer value.
@@ -154,18 +157,32 @@ async def create_check_in(
                 conn, organization_id, [], [command.key_result_external_id]
             )
             target = found[0] if found else None
+            if target is not None:
+                [objective] = await progress_db.lock_objectives(
+                    conn, organization_id, [target.objective_id]
+                )
+                target = replace(target, progress_source=objective.progress_source)
         if target is None:
             raise _not_found(command)
         measured_at = _checked(identity, target, command, now)
         latest_at = latest_measured_at(target.last_measured_at, measured_at)
         recorded = await _record(
-            conn, identity, target, command, measured_at=measured_at, latest_at=latest_at, now=now
+            conn,
+            identity,
+            target,
+            command,
+            measured_at=measured_at,
+            latest_at=latest_at,
+            now=now,
+            scoring=True,
         )
+        assert target.progress_source is not None
         await progress.refresh_objectives(
             conn,
             organization_id,
             [target.objective_id],
-            locked_sources={target.objective_id: recorded.progress_source},
+            locked_sources={target.objective_id: target.progress_source},
+            loaded=recorded.scoring,
         )
     return CheckInCreated(recorded.id, target.id, target.objective_id)
 

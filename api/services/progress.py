@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from db import progress as db
-from db.progress import Connection, ScoringInputs
+from db.progress import Connection, ParentLink, ScoringInputs
 from domain.check_ins import next_check_in_due
 from domain.key_results import progress as key_result_progress
 from domain.key_results import score
@@ -58,6 +58,7 @@ async def refresh_objectives(
     objective_ids: Sequence[int],
     *,
     locked_sources: Mapping[int, str] | None = None,
+    loaded: tuple[Sequence[ScoringInputs], Sequence[ParentLink]] | None = None,
 ) -> None:
     """Recompute the progress of the given objectives and of every ancestor driven by them.
 
@@ -65,7 +66,8 @@ async def refresh_objectives(
     read (one statement per level); then everything is computed in memory children first, so
     an objective reached by two paths of different lengths (A -> P -> G and A -> G) is computed
     once, after all of its children, and all of it is written in one statement. A caller that
-    already locked the objectives passes what drives each as `locked_sources`.
+    already locked the objectives passes what drives each as `locked_sources`, and one that
+    read their scoring inputs after locking them (load_scoring_inputs' answer) as `loaded`.
     """
     if locked_sources is None:
         locked = await db.lock_objectives(conn, organization_id, objective_ids)
@@ -78,7 +80,11 @@ async def refresh_objectives(
     level = sorted(targets)
     depth = 0
     while level:
-        level_inputs, links = await db.load_scoring_inputs(conn, organization_id, level)
+        if loaded is not None:
+            level_inputs, links = loaded
+            loaded = None
+        else:
+            level_inputs, links = await db.load_scoring_inputs(conn, organization_id, level)
         inputs.update((i.objective_id, i) for i in level_inputs)
         new_parents = sorted({link.parent_objective_id for link in links} - sources.keys())
         if new_parents:

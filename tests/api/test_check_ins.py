@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -11,6 +13,7 @@ import pytest
 from schema.ids import encode_id
 from tests.arrange import objective_tree
 from tests.graphql import GraphQLClient
+from tests.statements import statements_of
 
 CREATE = """mutation ($input: CreateCheckInInput!) {
   createCheckIn(input: $input) {
@@ -260,3 +263,21 @@ async def test_another_organisations_key_result_is_not_found(
         )
     )["createCheckIn"]
     assert [e["code"] for e in payload["userErrors"]] == ["NOT_FOUND"]
+
+
+W3 = (Path(__file__).parents[2] / "bench" / "workloads" / "okrql" / "w3.graphql").read_text()
+
+
+async def test_a_check_in_is_seven_statements_however_many_siblings_its_key_result_has(
+    app: Any, gql: GraphQLClient, tree: dict[str, Any]
+) -> None:
+    """The benchmark's check-in (W3): BEGIN with the tenant binding, lock key result and
+    objective, append (with the event and the objective's progress inputs), write the
+    objective's progress, read the payload's check-in and key result, COMMIT."""
+    for kr in tree["krs"]:
+        variables = {"input": {"keyResultId": kr, "value": "55", "confidence": "ON_TRACK"}}
+        with statements_of(app) as log:
+            payload = (await gql.data(W3, variables))["createCheckIn"]
+            await asyncio.sleep(0)  # query loggers are called soon, not at once
+        assert payload["userErrors"] == []
+        assert len(log.statements) == 7, "\n".join(log.statements)

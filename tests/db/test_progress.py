@@ -483,3 +483,51 @@ async def test_concurrent_check_ins_on_one_key_result_keep_the_newest(
     finally:
         async with pool.acquire() as cleanup:
             await cleanup.execute("DELETE FROM organization WHERE id = $1", org.id)
+
+
+async def test_a_check_in_waiting_for_a_sibling_s_objective_lock_scores_the_sibling_s_value(
+    pool: asyncpg.Pool[Any],
+) -> None:
+    """The check-in service reads an objective's progress inputs in the statement that appends
+    the check-in: it must start after the objective's lock is granted, so a sibling key result
+    written by the transaction it waited for is scored with its committed value."""
+    from decimal import Decimal
+
+    from api.context import Identity
+    from api.services.check_ins import create_check_in
+    from domain.check_ins import Confidence, CreateCheckIn
+
+    async with pool.acquire() as setup:
+        org = await make_org(setup)
+        objective = await make_objective(setup, org, "O")
+        first = await make_key_result(setup, org, objective)
+        second = await make_key_result(setup, org, objective)
+    identity = Identity(org.id, org.user_id, "UTC", "ADMIN")
+    command = CreateCheckIn(key_result_id=second, value=Decimal(40), confidence=Confidence.ON_TRACK)
+    try:
+        async with pool.acquire() as sibling, pool.acquire() as conn:
+            # given a transaction that holds the objective and has moved the first KR to 80
+            holding = sibling.transaction()
+            await holding.start()
+            await sibling.execute(
+                "SELECT 1 FROM objective WHERE organization_id = $1 AND id = $2 FOR NO KEY UPDATE",
+                org.id,
+                objective,
+            )
+            await sibling.execute(
+                "UPDATE key_result SET current_value = 80 WHERE organization_id = $1 AND id = $2",
+                org.id,
+                first,
+            )
+            # when a check-in on the second KR starts, it waits for the objective ...
+            waiting = asyncio.create_task(create_check_in(conn, identity, command, day(30)))
+            await asyncio.sleep(0.2)
+            assert not waiting.done()
+            await holding.commit()
+            await asyncio.wait_for(waiting, timeout=5)
+        # ... and then scores both: (0.8 + 0.4) / 2
+        async with pool.acquire() as check:
+            assert await progress_of(check, org, objective) == pytest.approx(0.6)
+    finally:
+        async with pool.acquire() as cleanup:
+            await cleanup.execute("DELETE FROM organization WHERE id = $1", org.id)
