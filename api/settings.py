@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.webhooks import UrlPolicy
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -92,6 +94,11 @@ class Settings(BaseSettings):
     webhook_backoff_factor: float = 2.0
     webhook_backoff_max: float = 3600.0
     webhook_max_attempts: int = 8
+    # The webhook URL policy (domain/webhooks.py): whether endpoints may use http://, and
+    # whether they may point at (or resolve to) loopback, private, link-local, multicast or
+    # unspecified addresses. Unset: allowed in development, refused in production.
+    webhook_allow_http: bool | None = None
+    webhook_allow_private_hosts: bool | None = None
 
     @model_validator(mode="after")
     def _tenant_filter_stays_on_in_production(self) -> Settings:
@@ -102,6 +109,16 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
+
+    @property
+    def webhook_url_policy(self) -> UrlPolicy:
+        def allowed(setting: bool | None) -> bool:
+            return not self.is_production if setting is None else setting
+
+        return UrlPolicy(
+            allow_http=allowed(self.webhook_allow_http),
+            allow_private_hosts=allowed(self.webhook_allow_private_hosts),
+        )
 
     @property
     def jwt_configured(self) -> bool:

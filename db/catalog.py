@@ -346,6 +346,28 @@ WEBHOOK_DELIVERY = Source(
     orders={"default": Order((("t.id", "bigint"),), descending=True)},
 )
 
+WEBHOOK_DELIVERY_ATTEMPT = Source(
+    name="webhook_delivery_attempt",
+    admins_only=True,
+    type_name="WebhookDeliveryAttempt",
+    from_="webhook_delivery_attempt t",
+    tenant="t.organization_id = $1",
+    columns={
+        "id": "t.id",
+        "delivery_id": "t.delivery_id",
+        "attempt": "t.attempt",
+        "started_at": "t.started_at",
+        "duration_ms": "t.duration_ms",
+        "succeeded": "t.error IS NULL",
+        "status_code": "t.status_code",
+        "error": "t.error",
+        "response_body": "t.response_body",
+    },
+    # Unique per delivery, the only parent attempts are listed under (migration 0012's
+    # UNIQUE (organization_id, delivery_id, attempt) serves it).
+    orders={"default": Order((("t.attempt", "integer"),), descending=True)},
+)
+
 EVENT = Source(
     name="event",
     type_name="AuditEvent",
@@ -384,6 +406,7 @@ SOURCES: dict[str, Source] = {
         API_KEY,
         WEBHOOK_ENDPOINT,
         WEBHOOK_DELIVERY,
+        WEBHOOK_DELIVERY_ATTEMPT,
     )
 }
 SOURCES[EVENT.name] = EVENT
@@ -412,6 +435,7 @@ RELATIONS: dict[str, Relation] = {
         "JOIN membership whm ON whm.organization_id = t.organization_id AND whm.role = 'ADMIN'",
     ),
     "webhook_endpoint.deliveries": Relation("webhook_delivery", "t.endpoint_id"),
+    "webhook_delivery.attempts": Relation("webhook_delivery_attempt", "t.delivery_id"),
     # Children of a parent key.
     "user.teams": Relation(
         "team",

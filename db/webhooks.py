@@ -34,6 +34,17 @@ class ClaimedDelivery:
     occurred_at: dt.datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One try at sending a delivery, as its history keeps it (webhook_delivery_attempt)."""
+
+    started_at: dt.datetime
+    duration_ms: int
+    status_code: int | None  # None: no answer came
+    error: str | None  # None: the receiver accepted it
+    response_body: str | None  # the start of the answer's body, if it had one
+
+
 async def create_endpoint(
     conn: Connection,
     organization_id: int,
@@ -54,6 +65,40 @@ async def create_endpoint(
     return endpoint_id
 
 
+@dataclass(frozen=True, slots=True)
+class EndpointState:
+    """What an update may change of an endpoint."""
+
+    url: str
+    event_types: tuple[str, ...]
+    active: bool
+
+
+async def update_endpoint(
+    conn: Connection,
+    organization_id: int,
+    endpoint_id: int,
+    *,
+    url: str | None,
+    event_types: Sequence[str] | None,
+    active: bool | None,
+) -> tuple[EndpointState, EndpointState] | None:
+    """Change what is given (None keeps it): the endpoint before and after, or None when the
+    organisation has no such endpoint."""
+    row = await conn.fetchrow(
+        query("webhooks", "update_endpoint"),
+        organization_id,
+        endpoint_id,
+        url,
+        None if event_types is None else list(event_types),
+        active,
+    )
+    if row is None:
+        return None
+    before = EndpointState(row["old_url"], tuple(row["old_event_types"]), row["old_active"])
+    return before, EndpointState(row["url"], tuple(row["event_types"]), row["active"])
+
+
 async def delete_endpoint(conn: Connection, organization_id: int, endpoint_id: int) -> bool:
     """Delete an endpoint and its deliveries; False when the organisation has no such one."""
     deleted = await conn.fetchval(
@@ -70,35 +115,40 @@ async def claim(
     return [ClaimedDelivery(**dict(r)) for r in rows]
 
 
-async def mark_delivered(conn: Connection, delivery: ClaimedDelivery, status_code: int) -> bool:
-    """Record success; False when the lease was lost (another worker owns the delivery)."""
+async def mark_delivered(conn: Connection, delivery: ClaimedDelivery, attempt: Attempt) -> bool:
+    """Record success and its attempt; False when the lease was lost (another worker owns the
+    delivery, and nothing was recorded)."""
+    assert attempt.status_code is not None
+    assert attempt.error is None
     done = await conn.fetchval(
         query("webhooks", "mark_delivered"),
         delivery.organization_id,
         delivery.delivery_id,
         delivery.lease_token,
-        status_code,
+        attempt.status_code,
+        attempt.started_at,
+        attempt.duration_ms,
+        attempt.response_body,
     )
     return done is not None
 
 
 async def mark_failed_attempt(
-    conn: Connection,
-    delivery: ClaimedDelivery,
-    *,
-    status_code: int | None,
-    error: str,
-    retry_at: dt.datetime | None,
+    conn: Connection, delivery: ClaimedDelivery, attempt: Attempt, *, retry_at: dt.datetime | None
 ) -> bool:
     """Record a failed attempt: retried at `retry_at`, or FAILED for good when None."""
+    assert attempt.error is not None
     done = await conn.fetchval(
         query("webhooks", "mark_failed_attempt"),
         delivery.organization_id,
         delivery.delivery_id,
         delivery.lease_token,
-        status_code,
-        error,
+        attempt.status_code,
+        attempt.error,
         retry_at,
+        attempt.started_at,
+        attempt.duration_ms,
+        attempt.response_body,
     )
     return done is not None
 

@@ -20,6 +20,7 @@ NODE_TYPES = frozenset(
         "ApiKey",
         "WebhookEndpoint",
         "WebhookDelivery",
+        "WebhookDeliveryAttempt",
     }
 )
 

@@ -18,7 +18,7 @@ from schema.objectives.types import OBJECTIVES, Objective, ObjectiveFilter, Obje
 from schema.organizations.types import Organization
 from schema.teams.types import Team
 from schema.users.types import User
-from schema.webhooks.types import WebhookDelivery, WebhookEndpoint
+from schema.webhooks.types import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
 
 # The root row the planner renders the Query type from (see api/graphql_http.py).
 VIEWER_KEY = "__viewer_id"
@@ -35,6 +35,7 @@ _TYPES = (
     Team,
     User,
     WebhookDelivery,
+    WebhookDeliveryAttempt,
     WebhookEndpoint,
 )
 

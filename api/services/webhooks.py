@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from api.context import Identity
 from db import events
@@ -14,7 +15,12 @@ from db.progress import Connection
 from db.tenancy import tenant_transaction
 from domain.errors import DomainError, UserErrorCode
 from domain.permissions import may_administer, require
-from domain.webhooks import SECRET_PREFIX, validate_endpoint
+from domain.webhooks import (
+    SECRET_PREFIX,
+    UrlPolicy,
+    validate_endpoint,
+    validate_endpoint_changes,
+)
 
 ADMINS_ONLY = "Only an admin of the organisation may manage webhooks."
 
@@ -38,10 +44,11 @@ async def create_endpoint(
     url: str,
     event_types: Sequence[str],
     secret: str | None,
+    policy: UrlPolicy,
 ) -> CreatedEndpoint:
     """Register an endpoint; the events recorded from now on that it subscribes to are sent."""
     require(may_administer(identity.actor), ADMINS_ONLY)
-    endpoint = validate_endpoint(url, event_types, secret)
+    endpoint = validate_endpoint(url, event_types, secret, policy)
     chosen = endpoint.secret or new_secret()
     organization_id = identity.organization_id
     async with tenant_transaction(conn, organization_id):
@@ -65,6 +72,50 @@ async def create_endpoint(
             after={"url": endpoint.url, "eventTypes": list(endpoint.event_types)},
         )
     return CreatedEndpoint(endpoint_id, None if endpoint.secret else chosen)
+
+
+async def update_endpoint(
+    conn: Connection,
+    identity: Identity,
+    endpoint_id: int,
+    changes: Mapping[str, Any],
+    policy: UrlPolicy,
+) -> None:
+    """Change an endpoint's URL, event types or whether it is active (the input fields given
+    in `changes`); a paused endpoint gets no deliveries of new events."""
+    require(may_administer(identity.actor), ADMINS_ONLY)
+    update = validate_endpoint_changes(changes, policy)
+    organization_id = identity.organization_id
+    async with tenant_transaction(conn, organization_id):
+        changed = await db.update_endpoint(
+            conn,
+            organization_id,
+            endpoint_id,
+            url=update.url,
+            event_types=update.event_types,
+            active=update.active,
+        )
+        if changed is None:
+            raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such endpoint.")
+        before, after = changed
+        await events.record(
+            conn,
+            organization_id,
+            type="webhook_endpoint.updated",
+            subject_type="WebhookEndpoint",
+            subject_id=endpoint_id,
+            actor_user_id=identity.user_id,
+            before=_audited(before),
+            after=_audited(after),
+        )
+
+
+def _audited(endpoint: db.EndpointState) -> dict[str, Any]:
+    return {
+        "url": endpoint.url,
+        "eventTypes": list(endpoint.event_types),
+        "active": endpoint.active,
+    }
 
 
 async def delete_endpoint(conn: Connection, identity: Identity, endpoint_id: int) -> None:

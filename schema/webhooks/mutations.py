@@ -23,7 +23,10 @@ ADMINS_ONLY_WEBHOOKS = service.ADMINS_ONLY
 
 @strawberry.input(description="A URL to POST events to.")
 class CreateWebhookEndpointInput:
-    url: str = strawberry.field(description="An http:// or https:// URL; at most 2,000 characters.")
+    url: str = strawberry.field(
+        description="An https:// URL (http:// only where the server allows it) of a public"
+        " host, with no credentials or #fragment; at most 2,000 characters."
+    )
     event_types: list[str] = strawberry.field(
         description='The event types to send, e.g. ["check_in.created"]; ["*"] for all.'
     )
@@ -31,6 +34,28 @@ class CreateWebhookEndpointInput:
         default=None,
         description="A Standard Webhooks secret (whsec_ + base64 of 24 to 64 bytes) to sign"
         " with; none: okrql generates one and returns it once.",
+    )
+
+
+@strawberry.input(
+    description="Changes to a webhook endpoint: fields left out keep their values (none can"
+    " be cleared)."
+)
+class UpdateWebhookEndpointInput:
+    id: strawberry.ID = strawberry.field(description="The endpoint to change.")
+    # UNSET defaults keep these optional without a default in the schema, so a field the
+    # client leaves out is absent from the arguments, while an explicit null is present.
+    url: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="A new URL, under the same rules as createWebhookEndpoint's.",
+    )
+    event_types: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description='New event types to send; ["*"] for all.'
+    )
+    active: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="false pauses the endpoint: events recorded while it is paused are not"
+        " sent to it (deliveries already made are still sent); true resumes it.",
     )
 
 
@@ -51,6 +76,14 @@ class CreateWebhookEndpointPayload:
     )
     secret: str | None = value(
         "secret", "The signing secret okrql generated, shown only now; null if you gave one."
+    )
+    user_errors: list[UserError] = embedded("userErrors", "Why nothing was written, if so.")
+
+
+@strawberry.type(description="The result of updateWebhookEndpoint.")
+class UpdateWebhookEndpointPayload:
+    webhook_endpoint: WebhookEndpoint | None = to_one(
+        "webhook_endpoint", "endpoint_id", "The endpoint as changed."
     )
     user_errors: list[UserError] = embedded("userErrors", "Why nothing was written, if so.")
 
@@ -80,10 +113,28 @@ async def run_create_webhook_endpoint(ctx: RequestContext, args: dict[str, Any])
             url=data["url"],
             event_types=data["eventTypes"],
             secret=data.get("secret"),
+            policy=ctx.settings.webhook_url_policy,
         )
     except DomainError as error:
         return {"endpoint_id": None, "secret": None, "userErrors": user_errors(error)}
     return {"endpoint_id": created.id, "secret": created.generated_secret, "userErrors": []}
+
+
+@authorized(may_administer, ADMINS_ONLY_WEBHOOKS)
+async def run_update_webhook_endpoint(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
+    """updateWebhookEndpoint: the fields given, validated like createWebhookEndpoint's."""
+    data = dict(args["input"])
+    try:
+        problems: list[Problem] = []
+        endpoint_id = input_id(data, "id", "WebhookEndpoint", problems)
+        raise_problems(problems)
+        assert endpoint_id is not None
+        await service.update_endpoint(
+            ctx.conn, ctx.identity, endpoint_id, data, ctx.settings.webhook_url_policy
+        )
+    except DomainError as error:
+        return {"endpoint_id": None, "userErrors": user_errors(error)}
+    return {"endpoint_id": endpoint_id, "userErrors": []}
 
 
 @authorized(may_administer, ADMINS_ONLY_WEBHOOKS)
@@ -126,6 +177,16 @@ class WebhookMutations:
     async def create_webhook_endpoint(
         self, info: strawberry.Info, input: CreateWebhookEndpointInput
     ) -> CreateWebhookEndpointPayload:
+        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
+
+    @strawberry.mutation(
+        description="Change a webhook endpoint's URL or event types, or pause or resume it"
+        " (admins only).",
+        metadata=mapped(Mutation(run_update_webhook_endpoint)),
+    )
+    async def update_webhook_endpoint(
+        self, info: strawberry.Info, input: UpdateWebhookEndpointInput
+    ) -> UpdateWebhookEndpointPayload:
         return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
 
     @strawberry.mutation(

@@ -57,7 +57,11 @@ class WebhookDelivery(Node):
     status: WebhookDeliveryStatus = column(
         "status", "PENDING until a receiver accepted it (DELIVERED) or retries ran out (FAILED)."
     )
-    attempts: int = column("attempts", "Attempts made since it was created or redelivered.")
+    attempts: int = column(
+        "attempts",
+        "Attempts made since it was created or redelivered (its retry budget);"
+        " `attemptHistory` lists every attempt.",
+    )
     next_attempt_at: DateTime = column(
         "next_attempt_at", "When it is (or was) due to be sent next, while PENDING."
     )
@@ -74,3 +78,44 @@ class WebhookDelivery(Node):
         "delivered_at", "When a receiver accepted it (a 2xx answer); null until then."
     )
     created_at: DateTime = column("created_at", "When the event was recorded for the endpoint.")
+
+    @strawberry.field(
+        description="Every attempt to send it, newest first; a redelivery's attempts are"
+        " added to those before it.",
+        metadata=mapped(Many("webhook_delivery.attempts")),
+    )
+    async def attempt_history(
+        self, info: strawberry.Info, first: int, after: str | None = None
+    ) -> Connection[WebhookDeliveryAttempt]:
+        return await oracle.resolve_connection(self, info, first=first, after=after)  # type: ignore[return-value]
+
+
+@strawberry.type(
+    description="One try at sending a webhook delivery: when, how long, and what came back."
+)
+class WebhookDeliveryAttempt(Node):
+    id: strawberry.ID = node_id("WebhookDeliveryAttempt")
+    delivery: WebhookDelivery = to_one(
+        "webhook_delivery", "delivery_id", "The delivery this attempt sent."
+    )
+    number: int = column(
+        "attempt", "1 for the delivery's first attempt, counting on across redeliveries."
+    )
+    started_at: DateTime = column("started_at", "When the attempt started.")
+    duration_ms: int = column(
+        "duration_ms", "Milliseconds from the start until the answer, or the failure."
+    )
+    succeeded: bool = column("succeeded", "Whether the receiver accepted it (a 2xx answer).")
+    status_code: int | None = column(
+        "status_code", "The HTTP status of the answer; null when none came."
+    )
+    error: str | None = column(
+        "error",
+        "Why it failed (the HTTP status, a refused connection, a timeout, an address the URL"
+        " policy refuses; at most 500 characters); null when it succeeded.",
+    )
+    response_body: str | None = column(
+        "response_body",
+        "The start of the answer's body (its first 1,024 bytes, as UTF-8); null when it had"
+        " none or none came.",
+    )

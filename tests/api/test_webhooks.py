@@ -46,9 +46,10 @@ def _free_port() -> int:
 class Receiver:
     """A minimal HTTP/1.1 server on 127.0.0.1 that records every POST (headers, body)."""
 
-    def __init__(self, port: int | None = None, status: int = 204) -> None:
+    def __init__(self, port: int | None = None, status: int = 204, body: bytes = b"") -> None:
         self.port = port or _free_port()
         self.status = status
+        self.body = body
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.server: asyncio.Server | None = None
         self.received = asyncio.Event()
@@ -70,7 +71,9 @@ class Receiver:
             self.requests.append((headers, body))
             self.received.set()
             writer.write(
-                f"HTTP/1.1 {self.status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".encode()
+                f"HTTP/1.1 {self.status} X\r\ncontent-length: {len(self.body)}\r\n"
+                "connection: close\r\n\r\n".encode()
+                + self.body
             )
             await writer.drain()
         finally:
