@@ -11,16 +11,26 @@ import base64
 import binascii
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
 from graphql import GraphQLError
 from graphql.execution.values import VariableValues, get_argument_values
 
-from db.catalog import RELATIONS, SOURCE_BY_TYPE, SOURCES
+from db.catalog import RELATIONS, SOURCE_BY_TYPE, SOURCES, Order
 from db.planner.mapping import Lookup, Many, Mutation, NodeById, ReadContext, Subscribed
 from db.planner.plan import ConnectionShape, Fetch, ObjectPlan, OperationPlan
-from db.planner.sql import ROW_KEY_PREFIX, by_key_sql, connection_sql, lookup_sql, order_of
+from db.planner.sql import (
+    ROW_KEY_PREFIX,
+    batch_sql,
+    by_key_names,
+    by_key_sql,
+    connection_names,
+    connection_sql,
+    lookup_sql,
+    order_of,
+)
 
 Entries = list[tuple[dict[str, Any], Any]]
 
@@ -140,9 +150,31 @@ async def execute(
     work = deque(zip(plan.root.fetches, queues, strict=True))
     while work:
         fetch, entries = work.popleft()
-        if entries:
-            work.extend(await runner.run(fetch, entries))
+        if fetch.kind not in _BATCHED:
+            if entries:
+                work.extend(await runner.run(fetch, entries))
+            continue
+        # The relations queued side by side are independent of each other (their parents are
+        # rendered): one round trip serves them all.
+        batch = [(fetch, entries)]
+        while work and work[0][0].kind in _BATCHED:
+            batch.append(work.popleft())
+        work.extend(await runner.run_batch([(f, e) for f, e in batch if e]))
     return data
+
+
+# Fetch kinds whose statement only reads: consecutive ones in the queue share a round trip.
+_BATCHED = frozenset({"one", "many"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    """A relation's statement, and what turns its rows into the next level's work."""
+
+    sql: str
+    names: tuple[str, ...]
+    args: tuple[Any, ...]
+    finish: Callable[[Sequence[Any]], list[tuple[Fetch, Entries]]]
 
 
 class _Runner:
@@ -174,11 +206,39 @@ class _Runner:
         rendered = [render(row, ctx, queues) for row in rows]
         return rendered, list(zip(plan.fetches, queues, strict=True))
 
+    async def run_batch(self, batch: list[tuple[Fetch, Entries]]) -> list[tuple[Fetch, Entries]]:
+        """Several relations of a level in one statement (each one alone if it is alone)."""
+        statements: list[_Statement] = []
+        next_work: list[tuple[Fetch, Entries]] = []
+        for fetch, entries in batch:
+            prepared = (
+                self._prepare_one(fetch, entries)
+                if fetch.kind == "one"
+                else self._prepare_many(fetch, entries)
+            )
+            if isinstance(prepared, _Statement):
+                statements.append(prepared)
+            else:
+                next_work.extend(prepared)
+        if len(statements) == 1:
+            [statement] = statements
+            next_work.extend(statement.finish(await self._fetch(statement.sql, *statement.args)))
+        elif statements:
+            sql = batch_sql(tuple((st.sql, st.names) for st in statements))
+            rows = await self._fetch(sql, *(a for st in statements for a in st.args))
+            parts: list[list[dict[str, Any]]] = [[] for _ in statements]
+            columns = [
+                [(name, f"{i}.{name}") for name in st.names] for i, st in enumerate(statements)
+            ]
+            for row in rows:
+                i = row["__part"]
+                if row[f"{i}.__row"]:
+                    parts[i].append({name: row[label] for name, label in columns[i]})
+            for st, part_rows in zip(statements, parts, strict=True):
+                next_work.extend(st.finish(part_rows))
+        return next_work
+
     async def run(self, fetch: Fetch, entries: Entries) -> list[tuple[Fetch, Entries]]:
-        if fetch.kind == "one":
-            return await self._run_one(fetch, entries)
-        if fetch.kind == "many":
-            return await self._run_many(fetch, entries)
         if fetch.kind == "mutation":
             return await self._run_mutation(fetch, entries)
         if fetch.kind == "lookup":
@@ -242,27 +302,33 @@ class _Runner:
             parent[fetch.key] = rendered[0]
         return next_work
 
-    async def _run_one(self, fetch: Fetch, entries: Entries) -> list[tuple[Fetch, Entries]]:
+    def _prepare_one(
+        self, fetch: Fetch, entries: Entries
+    ) -> _Statement | list[tuple[Fetch, Entries]]:
         plan = fetch.plan
         assert plan is not None
         assert plan.source is not None
         if error := admins_only_refusal(plan.source.name, self.ctx, fetch.path):
             raise error
         keys = list({k for _, k in entries if k is not None})
-        rows = (
-            await self._fetch(
-                by_key_sql(plan.source.name, plan.columns, plan.folds, self.tenant_filter), keys
-            )
-            if keys
-            else []
+
+        def finish(rows: Sequence[Any]) -> list[tuple[Fetch, Entries]]:
+            rendered, next_work = self._render_all(plan, rows)
+            # Parents that share a row share its dict: it is only read from here on.
+            by_id = {row["id"]: d for row, d in zip(rows, rendered, strict=True)}
+            key = fetch.key
+            for parent, k in entries:
+                parent[key] = by_id.get(k)
+            return next_work
+
+        if not keys:
+            return finish([])
+        return _Statement(
+            by_key_sql(plan.source.name, plan.columns, plan.folds, self.tenant_filter),
+            by_key_names(plan.columns, plan.folds),
+            (keys,),
+            finish,
         )
-        rendered, next_work = self._render_all(plan, rows)
-        # Parents that share a row share its dict: it is only read from here on.
-        by_id = {row["id"]: d for row, d in zip(rows, rendered, strict=True)}
-        key = fetch.key
-        for parent, k in entries:
-            parent[key] = by_id.get(k)
-        return next_work
 
     async def _run_node(self, fetch: Fetch, entries: Entries) -> list[tuple[Fetch, Entries]]:
         from schema.ids import decode_id
@@ -298,7 +364,7 @@ class _Runner:
             parent[fetch.key] = results if mapping.many else results[0]
         return next_work
 
-    async def _run_many(self, fetch: Fetch, entries: Entries) -> list[tuple[Fetch, Entries]]:
+    def _prepare_many(self, fetch: Fetch, entries: Entries) -> _Statement:
         mapping = fetch.mapping
         shape = fetch.shape
         assert isinstance(mapping, Many)
@@ -326,7 +392,26 @@ class _Runner:
             shape.folds,
             self.tenant_filter,
         )
-        rows = await self._fetch(sql, keys, first + 1, *filter_values, *cursor_values)
+        names = connection_names(shape.columns, len(order.keys), shape.with_total, shape.folds)
+        return _Statement(
+            sql,
+            names,
+            (keys, first + 1, *filter_values, *cursor_values),
+            lambda rows: self._finish_many(fetch, entries, rows, first, after, order),
+        )
+
+    def _finish_many(
+        self,
+        fetch: Fetch,
+        entries: Entries,
+        rows: Sequence[Any],
+        first: int,
+        after: str | None,
+        order: Order,
+    ) -> list[tuple[Fetch, Entries]]:
+        shape = fetch.shape
+        assert shape is not None
+        keys = list(dict.fromkeys(k for _, k in entries if k is not None))
         groups: dict[int, list[Any]] = {}
         totals: dict[int, int] = {}
         last_key = f"{ROW_KEY_PREFIX}{len(order.keys) - 1}"

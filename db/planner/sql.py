@@ -13,6 +13,7 @@ numbering is fixed: $1 organisation, $2 keys, then the limit, filters and cursor
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -169,3 +170,51 @@ def connection_sql(
         f" CROSS JOIN LATERAL (SELECT count(*) AS total FROM {base_from} WHERE {count_where}) n"
         f" LEFT JOIN LATERAL ({page}) s ON true{fold_joins}"
     )
+
+
+def by_key_names(columns: tuple[str, ...], folds: tuple[Fold, ...] = ()) -> tuple[str, ...]:
+    """The output columns of by_key_sql and lookup_sql, in order."""
+    return columns + tuple(f"{f.alias}__{c}" for f in folds for c in f.columns)
+
+
+def connection_names(
+    columns: tuple[str, ...], order_keys: int, with_total: bool, folds: tuple[Fold, ...] = ()
+) -> tuple[str, ...]:
+    """The output columns of connection_sql, in order."""
+    head = ("__idx", "__total") if with_total else ("__idx",)
+    keys = tuple(f"{ROW_KEY_PREFIX}{i}" for i in range(order_keys))
+    return head + columns + keys + tuple(f"{f.alias}__{c}" for f in folds for c in f.columns)
+
+
+_PARAMETER = re.compile(r"\$(\d+)")
+
+
+@functools.cache
+def batch_sql(parts: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+    """Several statements of one level (`parts`: SQL and its output columns) as one round trip.
+
+    Each part keeps its rows and their order: one outer row per part, joined LATERAL to that
+    part's statement, which runs only for its own outer row; part i's columns come out as
+    "i.<name>" (NULL on the other parts' rows), beside "__part", and "i.__row" is true on the
+    part's rows (a part without rows leaves one row of NULLs). $1 (the organisation) is
+    shared; every other parameter is renumbered after those of the parts before it.
+    """
+    select = ['p.part AS "__part"']
+    joins = []
+    offset = 0
+    for i, (sql, names) in enumerate(parts):
+        numbers = [int(n) for n in _PARAMETER.findall(sql)]
+        shift = offset
+
+        def renumber(match: re.Match[str], shift: int = shift) -> str:
+            n = int(match.group(1))
+            return "$1" if n == 1 else f"${n + shift}"
+
+        joins.append(
+            f' LEFT JOIN LATERAL (SELECT true AS "__row", * FROM ({_PARAMETER.sub(renumber, sql)})'
+            f" s WHERE p.part = {i}) s{i} ON true"
+        )
+        select.extend(f's{i}."{name}" AS "{i}.{name}"' for name in ("__row", *names))
+        offset += max(numbers, default=1) - 1
+    values = ", ".join(f"({i})" for i in range(len(parts)))
+    return f"SELECT {', '.join(select)} FROM (VALUES {values}) AS p(part){''.join(joins)}"

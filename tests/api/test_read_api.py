@@ -353,3 +353,53 @@ async def test_typename_everywhere(demo: GraphQLClient) -> None:
             "edges": [{"__typename": "CycleEdge", "node": {"__typename": "Cycle"}}],
         },
     }
+
+
+SIDE_BY_SIDE = """
+query ($id: ID!, $kr: String, $ci: String, $child: String, $a: String, $b: String) {
+  node(id: $id) {
+    ... on Objective {
+      keyResults(first: 2, after: $kr) { totalCount pageInfo { endCursor } nodes { title } }
+      checkIns(first: 2, after: $ci) { pageInfo { endCursor } nodes { value measuredAt } }
+      children(first: 1, after: $child) { totalCount pageInfo { endCursor } nodes { title } }
+      cycle { name }
+    }
+  }
+  a: objectives(first: 2, after: $a, filter: {level: TEAM}) {
+    totalCount pageInfo { endCursor } nodes { title level }
+  }
+  b: objectives(first: 3, after: $b, filter: {status: [ACTIVE], rootsOnly: true},
+                orderBy: {field: TITLE, direction: DESC}) {
+    totalCount pageInfo { endCursor } nodes { title }
+  }
+}
+"""
+
+
+async def test_sibling_pages_with_cursors_and_filters_share_a_statement_and_stay_apart(
+    demo: GraphQLClient,
+) -> None:
+    """Pages of one level are read in one statement, each with its own limit, filters, order
+    and cursor (every parameter renumbered); the standard executor must agree."""
+    data = await demo.data(
+        "{ objectives(first: 100) { nodes { id children(first: 5) { totalCount } } } }"
+    )
+    objective = max(data["objectives"]["nodes"], key=lambda o: o["children"]["totalCount"])
+    assert objective["children"]["totalCount"] >= 2
+    first = await demo.data(SIDE_BY_SIDE, {"id": objective["id"]})
+    node = first["node"]
+    cursors = {
+        "kr": node["keyResults"]["pageInfo"]["endCursor"],
+        "ci": node["checkIns"]["pageInfo"]["endCursor"],
+        "child": node["children"]["pageInfo"]["endCursor"],
+        "a": first["a"]["pageInfo"]["endCursor"],
+        "b": first["b"]["pageInfo"]["endCursor"],
+    }
+    second = await demo.data(SIDE_BY_SIDE, {"id": objective["id"], **cursors})
+    for page in ("a", "b"):
+        assert second[page]["nodes"]
+        assert second[page]["nodes"] != first[page]["nodes"]
+        assert second[page]["totalCount"] == first[page]["totalCount"]
+    assert {o["level"] for o in first["a"]["nodes"] + second["a"]["nodes"]} == {"TEAM"}
+    assert second["node"]["children"]["nodes"] != node["children"]["nodes"]
+    assert second["node"]["checkIns"]["nodes"] != node["checkIns"]["nodes"]
