@@ -70,6 +70,9 @@ class ParentLink:
 
     child_objective_id: int
     parent_objective_id: int
+    # What drives the parent, when the statement that read the edge also locked the parent
+    # (so the value is as committed); None otherwise.
+    parent_source: str | None = None
 
 
 async def refresh_key_results(
@@ -160,7 +163,11 @@ def scoring_from_rows(
             )
         elif part == "parent":
             parents.append(
-                ParentLink(child_objective_id=objective_id, parent_objective_id=r["other_id"])
+                ParentLink(
+                    child_objective_id=objective_id,
+                    parent_objective_id=r["other_id"],
+                    parent_source=r["source"],
+                )
             )
     inputs = [
         ScoringInputs(

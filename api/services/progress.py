@@ -92,9 +92,18 @@ async def refresh_objectives(
             if depth > MAX_ALIGNMENT_DEPTH:
                 raise RuntimeError(f"alignment chain deeper than {MAX_ALIGNMENT_DEPTH} levels")
             # Sources are taken from the lock, not from the alignment read: a parent's source
-            # changed by a transaction we waited for is seen as committed.
-            for parent in await db.lock_objectives(conn, organization_id, new_parents):
-                sources[parent.id] = parent.progress_source
+            # changed by a transaction we waited for is seen as committed. (A caller's `loaded`
+            # may have locked the parents already, and says so with their sources.)
+            locked_by_read = {
+                link.parent_objective_id: link.parent_source
+                for link in links
+                if link.parent_source is not None
+            }
+            if locked_by_read.keys() >= set(new_parents):
+                sources.update((p, locked_by_read[p]) for p in new_parents)
+            else:
+                for parent in await db.lock_objectives(conn, organization_id, new_parents):
+                    sources[parent.id] = parent.progress_source
         edges.update(
             (link.child_objective_id, link.parent_objective_id)
             for link in links

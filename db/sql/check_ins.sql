@@ -22,7 +22,8 @@ FOR NO KEY UPDATE OF kr, o;
 -- store the next due time the caller computed ($10), log the event ($11 type, $12 after, $14
 -- the acting API key). The row of part 'check_in' is the check-in (its id in other_id); with
 -- $15, the rows of scoring_inputs (progress.sql) for the objective ($13) come with it, this
--- key result as just updated, so the objective's progress needs no read of its own.
+-- key result as just updated, so the objective's progress needs no read of its own, and the
+-- objectives it supports are locked, each 'parent' row with what drives it (source).
 WITH ins AS (
   INSERT INTO check_in (organization_id, key_result_id, author_id, value, done, confidence,
                         comment, measured_at, recorded_at)
@@ -55,6 +56,16 @@ WITH ins AS (
   INSERT INTO event (organization_id, type, subject_type, subject_id, actor_user_id, after,
                      actor_api_key_id)
   SELECT $1, $11, 'CheckIn', ins.id, $3, $12::jsonb, $14::bigint FROM ins
+), parents AS (
+  -- The next level of the progress walk, locked here (children before parents, id order):
+  -- a locked row is read as committed, so what drives each parent is current.
+  SELECT o.id, o.progress_source::text AS progress_source
+  FROM objective AS o
+  WHERE $15 AND o.organization_id = $1
+    AND o.id IN (SELECT a.parent_objective_id FROM alignment AS a
+                 WHERE a.organization_id = $1 AND a.child_objective_id = $13)
+  ORDER BY o.id
+  FOR NO KEY UPDATE
 )
 SELECT 'check_in' AS part, $13 AS objective_id, NULL::text AS source, NULL::text AS kind,
        NULL::float8 AS start_value, NULL::float8 AS target_value, NULL::float8 AS current_value,
@@ -88,10 +99,9 @@ SELECT 'child', a.parent_objective_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 FROM alignment AS a
 WHERE $15 AND a.organization_id = $1 AND a.parent_objective_id = $13
 UNION ALL
-SELECT 'parent', a.child_objective_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       a.parent_objective_id, NULL, NULL, NULL, NULL
-FROM alignment AS a
-WHERE $15 AND a.organization_id = $1 AND a.child_objective_id = $13
+SELECT 'parent', $13, p.progress_source, NULL, NULL, NULL, NULL, NULL, NULL, NULL, p.id, NULL,
+       NULL, NULL, NULL
+FROM parents AS p
 -- scoring_inputs' order, so the float sums equal a recomputation's
 ORDER BY 1, 2, 11;
 

@@ -268,16 +268,64 @@ async def test_another_organisations_key_result_is_not_found(
 W3 = (Path(__file__).parents[2] / "bench" / "workloads" / "okrql" / "w3.graphql").read_text()
 
 
-async def test_a_check_in_is_six_statements_however_many_siblings_its_key_result_has(
-    app: Any, gql: GraphQLClient, tree: dict[str, Any]
+async def test_a_check_in_is_six_statements_with_or_without_objectives_above(
+    app: Any, gql: GraphQLClient, pool: asyncpg.Pool[Any], org: dict[str, Any]
 ) -> None:
-    """The benchmark's check-in (W3): BEGIN with the tenant binding, lock key result and
-    objective, append (with the event and the objective's progress inputs), write the
-    objective's progress, read the payload's check-in and key result (one statement), COMMIT."""
-    for kr in tree["krs"]:
-        variables = {"input": {"keyResultId": kr, "value": "55", "confidence": "ON_TRACK"}}
-        with statements_of(app) as log:
-            payload = (await gql.data(W3, variables))["createCheckIn"]
-            await asyncio.sleep(0)  # query loggers are called soon, not at once
-        assert payload["userErrors"] == []
-        assert len(log.statements) == 6, "\n".join(log.statements)
+    """The benchmark's check-in (W3): BEGIN with the tenant binding; lock key result and
+    objective; append (with the event and the objective's progress inputs, locking the
+    objectives it supports); write the progress; read the payload's check-in and key result
+    (one statement); COMMIT."""
+    async with pool.acquire() as conn, conn.transaction():
+        top, below = await objective_tree(conn, org["id"], org["admin_id"], 2)
+    for objective in (top, below):
+        data = await gql.data(
+            "query ($id: ID!) { node(id: $id) { ... on Objective {"
+            " keyResults(first: 5) { nodes { id } } } } }",
+            {"id": encode_id("Objective", objective)},
+        )
+        for kr in data["node"]["keyResults"]["nodes"]:
+            variables = {
+                "input": {"keyResultId": kr["id"], "value": "55", "confidence": "ON_TRACK"}
+            }
+            with statements_of(app) as log:
+                payload = (await gql.data(W3, variables))["createCheckIn"]
+                await asyncio.sleep(0)  # query loggers are called soon, not at once
+            assert payload["userErrors"] == []
+            assert len(log.statements) == 6, "\n".join(log.statements)
+
+
+async def test_a_check_in_moves_the_objectives_above_that_follow_their_children(
+    gql: GraphQLClient, pool: asyncpg.Pool[Any], org: dict[str, Any]
+) -> None:
+    # given three objectives in a chain, the top two driven by their children
+    async with pool.acquire() as conn, conn.transaction():
+        top, middle, bottom = await objective_tree(conn, org["id"], org["admin_id"], 3)
+        await conn.execute(
+            "DELETE FROM alignment WHERE organization_id = $1 AND child_objective_id = $2",
+            org["id"],
+            bottom,
+        )
+        await conn.execute(
+            """INSERT INTO alignment (organization_id, child_objective_id, parent_objective_id)
+               VALUES ($1, $2, $3)""",
+            org["id"],
+            bottom,
+            middle,
+        )
+        await conn.execute(
+            """UPDATE objective SET progress_source = 'CHILDREN'
+               WHERE organization_id = $1 AND id = ANY($2::bigint[])""",
+            org["id"],
+            [top, middle],
+        )
+    query = """query ($id: ID!) { node(id: $id) { ... on Objective {
+        progress keyResults(first: 5) { nodes { id } } } } }"""
+    node = (await gql.data(query, {"id": encode_id("Objective", bottom)}))["node"]
+    # when every key result of the bottom one reaches its target
+    for kr in node["keyResults"]["nodes"]:
+        variables = {"input": {"keyResultId": kr["id"], "value": "100", "confidence": "ON_TRACK"}}
+        assert (await gql.data(CREATE, variables))["createCheckIn"]["userErrors"] == []
+    # then the bottom one is done, and so are the two above, which follow it alone
+    for objective in (bottom, middle, top):
+        data = await gql.data(query, {"id": encode_id("Objective", objective)})
+        assert data["node"]["progress"] == 1
