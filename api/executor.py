@@ -37,6 +37,7 @@ from api.context import RequestContext
 from api.settings import Settings
 from db.planner.plan import OperationPlan, compile_operation
 from db.planner.run import execute as run_plan
+from db.pool import fault_of
 from db.tenancy import tenant_transaction
 from schema.app_schema import schema
 from schema.query import ORGANIZATION_KEY, ROOT_KEY, VIEWER_KEY
@@ -301,6 +302,11 @@ async def execute_standard(
         )
     response: dict[str, Any] = {"data": result.data}
     if result.errors:
+        for error in result.errors:
+            if error.original_error is not None and fault_of(error.original_error) is not None:
+                # The database, not the request, failed: answered by the transport with its
+                # retryable code and status, as on the planned path (never masked as a bug).
+                raise error.original_error
         response["errors"] = [_client_error(e, ctx.request_id) for e in result.errors]
     return response
 

@@ -20,6 +20,7 @@ import asyncpg
 import httpx
 
 from api.app import create_app
+from api.graphql_http import EXECUTOR_HEADER
 from api.settings import Settings
 
 CREATE_TEAM = """mutation($name: String!) {
@@ -213,3 +214,23 @@ async def test_the_api_recovers_by_itself_when_the_database_returns(
             assert response.json()["data"] == {"cycles": {"totalCount": 0}}
         finally:
             await forwarder.stop()
+
+
+async def test_the_standard_executor_answers_a_database_fault_with_its_code_too(
+    database_url: str, pool: asyncpg.Pool[Any], org: dict[str, Any]
+) -> None:
+    """Strawberry's executor (development's oracle, and introspection's path) turns a
+    resolver's exception into a field error; a database fault must still reach the client as
+    the planned path answers it, not as a masked internal error."""
+    async with running_app(
+        database_url, statement_timeout=0.2, lock_timeout=0, pool_min_size=1, pool_max_size=1
+    ) as (_, client):
+        async with pool.acquire() as blocker, blocker.transaction():
+            await blocker.execute("LOCK TABLE cycle IN ACCESS EXCLUSIVE MODE")
+            response = await client.post(
+                "/graphql",
+                json={"query": CYCLES},
+                headers={**HEADERS, "x-organization": org["slug"], EXECUTOR_HEADER: "standard"},
+            )
+        assert response.status_code == 504, response.text
+        assert _code(response) == "TIMEOUT"
