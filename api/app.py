@@ -106,7 +106,12 @@ def create_app(
             Route("/readyz", readyz),
             *graphiql.routes,
         ],
-        middleware=[Middleware(RequestIdMiddleware), Middleware(GZipMiddleware, minimum_size=4096)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            # Level 3, not Starlette's 9: the dashboard's 634 KB answer took 35 ms to compress
+            # at 9 (more than computing it) and 4.7 ms at 3, for 98 KB instead of 80 KB.
+            Middleware(GZipMiddleware, minimum_size=4096, compresslevel=3),
+        ],
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -38,7 +38,7 @@ DateTime = NewType("DateTime", dt.datetime)
 Date = NewType("Date", dt.date)
 Decimal = NewType("Decimal", PyDecimal)
 
-WIRE_FORMS.update({"Decimal": "text", "DateTime": "isoformat", "Date": "isoformat"})
+WIRE_FORMS.update({"Decimal": "text", "DateTime": "native", "Date": "native"})
 
 SCALAR_MAP: dict[object, ScalarDefinition] = {
     DateTime: strawberry.scalar(

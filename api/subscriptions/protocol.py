@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from graphql import GraphQLError, OperationType
 from graphql.execution.values import get_argument_values
 from starlette.datastructures import Headers
@@ -82,8 +83,9 @@ class _Connection:
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def send(self, message: dict[str, Any]) -> None:
+        # orjson, as for HTTP responses: rendered payloads keep dates and datetimes native
         async with self.send_lock:
-            await self.websocket.send_json(message)
+            await self.websocket.send_text(orjson.dumps(message).decode())
 
     async def deliver(self, subscription: _Subscription, event: Event) -> None:
         identity = subscription.identity

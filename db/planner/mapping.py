@@ -19,7 +19,8 @@ METADATA_KEY = "okrql"
 # How custom scalars' database values become JSON, so generated renderers can inline the
 # conversion instead of calling the scalar's generic serialize per value:
 #   "text":      the database already returns the wire form (numeric travels as text);
-#   "isoformat": a date or datetime, written with .isoformat().
+#   "native":    a date or datetime, left as it is: the response's serialiser (orjson) writes
+#                it in ISO 8601, as .isoformat() would, without a Python call per value.
 # Registered by the schema's scalar definitions (schema/scalars.py); any other custom scalar
 # goes through its serialize function.
 WIRE_FORMS: dict[str, str] = {}

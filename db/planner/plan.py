@@ -123,8 +123,8 @@ def _mapping_of(field_def: GraphQLField) -> FieldMapping | None:
     return mapping
 
 
-def _serializer(field_def: GraphQLField, from_database: bool) -> Callable[[Any], Any] | str | None:
-    """How a leaf's value becomes JSON: None (as is), "isoformat", or a function.
+def _serializer(field_def: GraphQLField, from_database: bool) -> Callable[[Any], Any] | None:
+    """How a leaf's value becomes JSON: None (as is), or a function.
 
     String, Int, Float, Boolean, ID and enums travel as the database gives them; custom scalars
     use their registered wire form where the value comes from the database, else serialize.
@@ -133,8 +133,8 @@ def _serializer(field_def: GraphQLField, from_database: bool) -> Callable[[Any],
     if not is_scalar_type(named) or named.name in specified_scalar_types:
         return None
     form = WIRE_FORMS.get(named.name)
-    if form == "isoformat":
-        return form
+    if form == "native":
+        return None
     if form == "text" and from_database:
         return None
     assert isinstance(named, GraphQLScalarType)
@@ -425,10 +425,6 @@ class _Compiler:
         return ConnectionShape(parts, node_plans, columns, with_total, folds)
 
 
-def _iso(value: Any) -> Any:
-    return None if value is None else value.isoformat()
-
-
 def _embed(render: Render, value: Any, ctx: ReadContext) -> Any:
     if value is None:
         return None
@@ -444,7 +440,7 @@ def _generate_render(type_name: str, steps: list[tuple[str, str, Any]]) -> Rende
     relations as None placeholders that keep their position when filled) instead of looping
     over field descriptors per row: the dashboard renders thousands of rows per request.
     """
-    namespace: dict[str, Any] = {"_embed": _embed, "_iso": _iso}
+    namespace: dict[str, Any] = {"_embed": _embed}
     items: list[str] = []
     queue_lines: list[str] = []
     for i, (key, kind, detail) in enumerate(steps):
@@ -455,8 +451,6 @@ def _generate_render(type_name: str, steps: list[tuple[str, str, Any]]) -> Rende
             column, serializer = detail
             if serializer is None:
                 items.append(f"{key!r}: row[{column!r}]")
-            elif serializer == "isoformat":
-                items.append(f"{key!r}: _iso(row[{column!r}])")
             else:
                 namespace[f"s{i}"] = serializer
                 items.append(f"{key!r}: s{i}(row[{column!r}])")
@@ -465,8 +459,6 @@ def _generate_render(type_name: str, steps: list[tuple[str, str, Any]]) -> Rende
             namespace[f"f{i}"] = fn
             if serializer is None:
                 items.append(f"{key!r}: f{i}(row, ctx)")
-            elif serializer == "isoformat":
-                items.append(f"{key!r}: _iso(f{i}(row, ctx))")
             else:
                 namespace[f"s{i}"] = serializer
                 items.append(f"{key!r}: s{i}(f{i}(row, ctx))")
