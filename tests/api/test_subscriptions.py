@@ -6,19 +6,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 import websockets
 
 from api.app import create_app
 from api.settings import Settings
 from tests.arrange import objective_tree
+from tests.servers import serving
 
 SUBSCRIBE = """subscription ($filter: SubscriptionFilter) {
   checkInCreated(filter: $filter) {
@@ -29,33 +28,12 @@ SUBSCRIBE = """subscription ($filter: SubscriptionFilter) {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.asynccontextmanager
 async def _instance(database_url: str) -> AsyncIterator[int]:
     """A real API instance (uvicorn) on a free loopback port, stopped afterwards."""
-    port = _free_port()
     app = create_app(Settings(environment="development"), url=database_url)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
-        await asyncio.sleep(0.05)
-    assert server.started
-    # The hub LISTENs once it is up; wait for it so no event is announced before.
-    await asyncio.wait_for(app.state.hub.listening.wait(), 10)
-    try:
+    async with serving(app) as port:
         yield port
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
 
 
 async def _subscribe(port: int, organization: str, variables: dict[str, Any]) -> Any:

@@ -24,7 +24,6 @@ import contextlib
 import datetime as dt
 import itertools
 import json
-import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -34,7 +33,6 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 import websockets
 from graphql import (
     GraphQLArgument,
@@ -60,6 +58,7 @@ from api.settings import Settings
 from db.organizations import add_member, create_organization
 from schema.app_schema import schema
 from schema.ids import decode_id, encode_id
+from tests.servers import serving
 from tests.signin import AUDIENCE, ISSUER, SECRET, member, token_for
 
 SCHEMA = schema._schema
@@ -426,12 +425,6 @@ class Server:
     port: int  # the same app on a real socket, for WebSockets
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.asynccontextmanager
 async def _serve(database_url: str, layer: dict[str, Any]) -> AsyncIterator[Server]:
     settings = Settings(
@@ -443,25 +436,10 @@ async def _serve(database_url: str, layer: dict[str, Any]) -> AsyncIterator[Serv
         **layer,
     )
     app = create_app(settings, url=database_url)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    task = asyncio.create_task(server.serve())
-    try:
-        for _ in range(200):
-            if server.started:
-                break
-            await asyncio.sleep(0.05)
-        assert server.started
-        # Events are announced only to a hub that LISTENs already.
-        await asyncio.wait_for(app.state.hub.listening.wait(), 10)
+    async with serving(app) as port:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://okrql.test") as http:
             yield Server(http, port)
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
 
 
 @pytest.fixture(scope="module")
