@@ -57,10 +57,12 @@ async def tenant_transaction(
             raise
         await conn.execute(f"RELEASE SAVEPOINT {name}")
         return
+    # One SELECT sets both (transaction-local, as SET LOCAL would): a statement less to parse
+    # and run on every request.
     begin = (
         f"BEGIN{_MODES[mode]};"
         f" SELECT set_config('okrql.organization_id', '{int(organization_id):d}', true)"
-        + ("; SET LOCAL plan_cache_mode = force_generic_plan" if generic_plans else "")
+        + (", set_config('plan_cache_mode', 'force_generic_plan', true)" if generic_plans else "")
     )
     await conn.execute(begin)
     try:

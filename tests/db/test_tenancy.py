@@ -138,3 +138,18 @@ async def test_a_connection_back_in_the_pool_carries_nothing_of_the_request_befo
         assert await conn.fetchval("SELECT current_user") == APP_ROLE
         async with tenant_transaction(conn, organization_id):
             assert await conn.fetchval("SELECT count(*) FROM team WHERE name = 'Half'") == 0
+
+
+async def test_generic_plans_hold_for_the_transaction_only(
+    pool: asyncpg.Pool[Any], app_pool: asyncpg.Pool[Any]
+) -> None:
+    organization_id = await _organization(pool)
+    async with app_pool.acquire() as conn:
+        async with tenant_transaction(conn, organization_id, generic_plans=True):
+            assert await conn.fetchval("SELECT current_setting('plan_cache_mode')") == (
+                "force_generic_plan"
+            )
+            assert await conn.fetchval("SELECT current_setting('okrql.organization_id')") == str(
+                organization_id
+            )
+        assert await conn.fetchval("SELECT current_setting('plan_cache_mode')") == "auto"
