@@ -22,6 +22,21 @@ if TYPE_CHECKING:
     from schema.objectives.types import Objective
 
 
+@strawberry.input(
+    description="Which objectives' events to receive; all given conditions must hold."
+)
+class ObjectiveEventFilter:
+    objective_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only events of this objective."
+    )
+    team_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only events of objectives this team owns."
+    )
+    cycle_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only events of objectives in this cycle."
+    )
+
+
 @strawberry.input(description="Which events to receive; all given conditions must hold.")
 class SubscriptionFilter:
     key_result_id: strawberry.ID | None = strawberry.field(
@@ -125,7 +140,7 @@ class Subscription:
         metadata=mapped(Subscribed(frozenset({"objective.progress_changed"}), _progress_changed)),
     )
     async def objective_progress_changed(
-        self, info: strawberry.Info, filter: SubscriptionFilter | None = None
+        self, info: strawberry.Info, filter: ObjectiveEventFilter | None = None
     ) -> AsyncGenerator[ObjectiveProgressChanged, None]:
         async for item in _over_websocket():
             yield item

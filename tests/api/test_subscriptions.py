@@ -16,6 +16,7 @@ import websockets
 
 from api.app import create_app
 from api.settings import Settings
+from schema.ids import encode_id
 from tests.arrange import objective_tree
 from tests.servers import serving
 
@@ -36,7 +37,9 @@ async def _instance(database_url: str) -> AsyncIterator[int]:
         yield port
 
 
-async def _subscribe(port: int, organization: str, variables: dict[str, Any]) -> Any:
+async def _subscribe(
+    port: int, organization: str, variables: dict[str, Any], query: str = SUBSCRIBE
+) -> Any:
     ws = await websockets.connect(
         f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]
     )
@@ -49,7 +52,7 @@ async def _subscribe(port: int, organization: str, variables: dict[str, Any]) ->
             {
                 "id": "1",
                 "type": "subscribe",
-                "payload": {"query": SUBSCRIBE, "variables": variables},
+                "payload": {"query": query, "variables": variables},
             }
         )
     )
@@ -141,3 +144,37 @@ async def test_unknown_organisation_cannot_connect(database_url: str) -> None:
             await asyncio.wait_for(ws.recv(), 5)
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 4403
+
+
+PROGRESS = """subscription ($filter: ObjectiveEventFilter) {
+  objectiveProgressChanged(filter: $filter) { objective { id progress } }
+}"""
+
+
+async def test_a_subscriber_hears_the_progress_of_the_objective_it_follows(
+    database_url: str, org: dict[str, Any], pool: asyncpg.Pool[Any], gql: Any
+) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        first, second = await objective_tree(conn, org["id"], org["admin_id"], 2)
+    query = "query ($id: ID!) { node(id: $id) { ... on Objective { keyResults(first: 1) { nodes { id } } } } }"
+    krs = {}
+    for objective in (first, second):
+        node = (await gql.data(query, {"id": encode_id("Objective", objective)}))["node"]
+        krs[objective] = node["keyResults"]["nodes"][0]["id"]
+    watched = encode_id("Objective", second)
+    async with _instance(database_url) as reader, _instance(database_url) as writer:
+        ws = await _subscribe(reader, org["slug"], {"filter": {"objectiveId": watched}}, PROGRESS)
+        try:
+            # the other objective moves: not sent; then the watched one, through the other instance
+            await _check_in(writer, org["slug"], krs[first], "97")
+            await _check_in(writer, org["slug"], krs[second], "100")
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        finally:
+            await ws.close()
+    assert message["type"] == "next"
+    objective = message["payload"]["data"]["objectiveProgressChanged"]["objective"]
+    assert objective["id"] == watched
+    data = await gql.data(
+        "query ($id: ID!) { node(id: $id) { ... on Objective { progress } } }", {"id": watched}
+    )
+    assert objective["progress"] == data["node"]["progress"]
