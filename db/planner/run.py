@@ -220,23 +220,23 @@ class _Runner:
                 statements.append(prepared)
             else:
                 next_work.extend(prepared)
-        if len(statements) == 1:
-            [statement] = statements
-            next_work.extend(statement.finish(await self._fetch(statement.sql, *statement.args)))
-        elif statements:
-            sql = batch_sql(tuple((st.sql, st.names) for st in statements))
-            rows = await self._fetch(sql, *(a for st in statements for a in st.args))
-            parts: list[list[dict[str, Any]]] = [[] for _ in statements]
-            columns = [
-                [(name, f"{i}.{name}") for name in st.names] for i, st in enumerate(statements)
-            ]
-            for row in rows:
-                i = row["__part"]
-                if row[f"{i}.__row"]:
-                    parts[i].append({name: row[label] for name, label in columns[i]})
-            for st, part_rows in zip(statements, parts, strict=True):
-                next_work.extend(st.finish(part_rows))
+        for st, rows in zip(statements, await self._fetch_all(statements), strict=True):
+            next_work.extend(st.finish(rows))
         return next_work
+
+    async def _fetch_all(self, statements: Sequence[_Statement]) -> list[Sequence[Any]]:
+        """Each statement's rows, in one round trip (none for no statement)."""
+        if len(statements) <= 1:
+            return [await self._fetch(st.sql, *st.args) for st in statements]
+        sql = batch_sql(tuple((st.sql, st.names) for st in statements))
+        rows = await self._fetch(sql, *(a for st in statements for a in st.args))
+        parts: list[list[dict[str, Any]]] = [[] for _ in statements]
+        columns = [[(name, f"{i}.{name}") for name in st.names] for i, st in enumerate(statements)]
+        for row in rows:
+            i = row["__part"]
+            if row[f"{i}.__row"]:
+                parts[i].append({name: row[label] for name, label in columns[i]})
+        return list(parts)
 
     async def run(self, fetch: Fetch, entries: Entries) -> list[tuple[Fetch, Entries]]:
         if fetch.kind == "mutation":
@@ -352,11 +352,26 @@ class _Runner:
                 raise error
             plan = fetch.plans_by_type[type_name]
             source = SOURCE_BY_TYPE[type_name]
-            rows = await self._fetch(
-                by_key_sql(source.name, plan.columns, plan.folds, self.tenant_filter), pks
+            node = _Statement(
+                by_key_sql(source.name, plan.columns, plan.folds, self.tenant_filter),
+                by_key_names(plan.columns, plan.folds),
+                (pks,),
+                lambda rows: [],
             )
+            ahead = self._prepare_pages_of(plan, pks)
+            rows, *ahead_rows = await self._fetch_all([node, *(st for _, st, _ in ahead)])
             rendered, work = self._render_all(plan, rows)
-            next_work.extend(work)
+            by_fetch = {
+                id(f): (st, pending, r)
+                for (f, st, pending), r in zip(ahead, ahead_rows, strict=True)
+            }
+            for nested, nested_entries in work:
+                if id(nested) not in by_fetch:
+                    next_work.append((nested, nested_entries))
+                    continue
+                st, pending, nested_rows = by_fetch[id(nested)]
+                pending.extend(nested_entries)
+                next_work.extend(st.finish(nested_rows))
             for row, d in zip(rows, rendered, strict=True):
                 found[(type_name, row["id"])] = d
         results = [found.get(key) for key in decoded]
@@ -364,7 +379,32 @@ class _Runner:
             parent[fetch.key] = results if mapping.many else results[0]
         return next_work
 
-    def _prepare_many(self, fetch: Fetch, entries: Entries) -> _Statement:
+    def _prepare_pages_of(
+        self, plan: ObjectPlan, pks: list[int]
+    ) -> list[tuple[Fetch, _Statement, Entries]]:
+        """The pages of one node fetched by id, prepared before the node is read: their parent
+        key is the id the request names, so they can share the node's round trip. Each comes
+        with the (still empty) entries list its finish will read once the node is rendered.
+        Only for a single id (the page statement numbers parents in key order), and only
+        pages the caller may read (a refusal is left to the usual path, which raises it only
+        when the node exists)."""
+        if len(pks) != 1:
+            return []
+        ahead = []
+        for nested in plan.fetches:
+            if nested.kind != "many" or nested.parent_column != "id":
+                continue
+            pending: Entries = []
+            try:
+                statement = self._prepare_many(nested, pending, keys=pks)
+            except GraphQLError:
+                continue
+            ahead.append((nested, statement, pending))
+        return ahead
+
+    def _prepare_many(
+        self, fetch: Fetch, entries: Entries, keys: list[Any] | None = None
+    ) -> _Statement:
         mapping = fetch.mapping
         shape = fetch.shape
         assert isinstance(mapping, Many)
@@ -381,7 +421,8 @@ class _Runner:
         relation = RELATIONS[mapping.relation]
         order = order_of(relation, order_name)
         cursor_values = decode_cursor(after, len(order.keys), fetch.path) if after else []
-        keys = list(dict.fromkeys(k for _, k in entries if k is not None))
+        if keys is None:
+            keys = list(dict.fromkeys(k for _, k in entries if k is not None))
         sql = connection_sql(
             mapping.relation,
             shape.columns,

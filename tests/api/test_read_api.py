@@ -6,13 +6,16 @@ a differential test of the planner as well.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from schema.ids import encode_id
 from tests.graphql import GraphQLClient
+from tests.statements import statements_of
 
 DASHBOARD = """
 query Dashboard($cycle: ID!) {
@@ -403,3 +406,24 @@ async def test_sibling_pages_with_cursors_and_filters_share_a_statement_and_stay
     assert {o["level"] for o in first["a"]["nodes"] + second["a"]["nodes"]} == {"TEAM"}
     assert second["node"]["children"]["nodes"] != node["children"]["nodes"]
     assert second["node"]["checkIns"]["nodes"] != node["checkIns"]["nodes"]
+
+
+W2 = (Path(__file__).parents[2] / "bench" / "workloads" / "okrql" / "w2.graphql").read_text()
+
+
+async def test_the_objective_page_is_one_statement_with_its_pages(
+    app: Any, demo: GraphQLClient
+) -> None:
+    """The benchmark's objective page (W2): the objective by id and its four pages share one
+    statement (the pages' parent key is the id the request names), inside BEGIN ... COMMIT;
+    for an id that names nothing the answer is null all the same."""
+    data = await demo.data("{ objectives(first: 100) { nodes { id } } }")
+    ids = [o["id"] for o in data["objectives"]["nodes"][:5]] + [encode_id("Objective", 10**9)]
+    for objective_id in ids:
+        with statements_of(app) as log:
+            response = await demo.post(W2, {"id": objective_id})
+            await asyncio.sleep(0)  # query loggers are called soon, not at once
+        assert response.status_code == 200, response.text
+        assert len(log.statements) == 3, "\n".join(log.statements)
+        expected = await demo.data(W2, {"id": objective_id})  # and the oracle agrees
+        assert response.json()["data"] == expected
