@@ -38,18 +38,9 @@ class ObjectiveEventFilter:
 
 
 @strawberry.input(description="Which events to receive; all given conditions must hold.")
-class SubscriptionFilter:
+class SubscriptionFilter(ObjectiveEventFilter):
     key_result_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only events of this key result."
-    )
-    objective_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only events of this objective."
-    )
-    team_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only events of objectives this team owns."
-    )
-    cycle_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only events of objectives in this cycle."
     )
 
 
