@@ -115,31 +115,14 @@ async def claim(
     return [ClaimedDelivery(**dict(r)) for r in rows]
 
 
-async def mark_delivered(conn: Connection, delivery: ClaimedDelivery, attempt: Attempt) -> bool:
-    """Record success and its attempt; False when the lease was lost (another worker owns the
-    delivery, and nothing was recorded)."""
-    assert attempt.status_code is not None
-    assert attempt.error is None
-    done = await conn.fetchval(
-        query("webhooks", "mark_delivered"),
-        delivery.organization_id,
-        delivery.delivery_id,
-        delivery.lease_token,
-        attempt.status_code,
-        attempt.started_at,
-        attempt.duration_ms,
-        attempt.response_body,
-    )
-    return done is not None
-
-
-async def mark_failed_attempt(
+async def record_attempt(
     conn: Connection, delivery: ClaimedDelivery, attempt: Attempt, *, retry_at: dt.datetime | None
 ) -> bool:
-    """Record a failed attempt: retried at `retry_at`, or FAILED for good when None."""
-    assert attempt.error is not None
+    """Record an attempt and the delivery's outcome: DELIVERED without an error, else retried
+    at `retry_at` or FAILED for good when None. False when the lease was lost (another worker
+    owns the delivery, and nothing was recorded)."""
     done = await conn.fetchval(
-        query("webhooks", "mark_failed_attempt"),
+        query("webhooks", "record_attempt"),
         delivery.organization_id,
         delivery.delivery_id,
         delivery.lease_token,

@@ -4,7 +4,7 @@ A delivery row holds only its latest outcome; an admin debugging a receiver need
 when it started, how long it took, the status or the error, and the start of the answer.
 
 - Written by the worker in the statement that records the attempt's outcome on the delivery
-  (db/sql/webhooks.sql: mark_delivered, mark_failed_attempt), so an outcome never exists
+  (db/sql/webhooks.sql: record_attempt), so an outcome never exists
   without its attempt row, and only while the worker's lease holds: an attempt whose lease
   was lost is not recorded (the delivery is the new claimer's, whose attempt is).
 - `attempt` numbers the delivery's attempts from 1 across its whole life: a redelivery

@@ -210,19 +210,16 @@ class WebhookWorker:
             self.pool.acquire() as conn,
             tenant_transaction(conn, delivery.organization_id),
         ):
-            if attempt.error is None:
-                kept = await db.mark_delivered(conn, delivery, attempt)
-            else:
-                retry_at = None
-                if delivery.attempts < settings.webhook_max_attempts:
-                    delay = retry_delay(
-                        delivery.attempts,
-                        base=settings.webhook_backoff_base,
-                        factor=settings.webhook_backoff_factor,
-                        maximum=settings.webhook_backoff_max,
-                    )
-                    retry_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
-                kept = await db.mark_failed_attempt(conn, delivery, attempt, retry_at=retry_at)
+            retry_at = None
+            if attempt.error is not None and delivery.attempts < settings.webhook_max_attempts:
+                delay = retry_delay(
+                    delivery.attempts,
+                    base=settings.webhook_backoff_base,
+                    factor=settings.webhook_backoff_factor,
+                    maximum=settings.webhook_backoff_max,
+                )
+                retry_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
+            kept = await db.record_attempt(conn, delivery, attempt, retry_at=retry_at)
         if not kept:
             log.warning(
                 "webhook delivery %s: lease lost before its outcome was recorded",

@@ -26,36 +26,19 @@ SELECT organization_id, delivery_id, lease_token, attempts, url, secret, event_i
        subject_type, subject_id, actor_user_id, before, after, occurred_at
 FROM okrql_webhook_claim($1, $2);
 
--- name: mark_delivered
--- Only while the worker's lease holds: a delivery re-claimed after the lease expired is the
--- new claimer's to record. The attempt ($5 started, $6 ms, $7 body excerpt) is appended in
--- the same statement, numbered on from the delivery's history: only the lease holder records
--- a delivery's attempts, one at a time, so two never take one number (the unique key would
--- refuse it).
+-- name: record_attempt
+-- One attempt's outcome: DELIVERED when it has no error ($5), else a retry at $6 (status stays
+-- PENDING) or FAILED for good when $6 is NULL. Only while the worker's lease holds: a delivery
+-- re-claimed after the lease expired is the new claimer's to record. The attempt ($7 started,
+-- $8 ms, $9 body excerpt) is appended in the same statement, numbered on from the delivery's
+-- history: only the lease holder records a delivery's attempts, one at a time, so two never
+-- take one number (the unique key would refuse it).
 WITH marked AS (
   UPDATE webhook_delivery
-  SET status = 'DELIVERED', delivered_at = now(), last_status_code = $4, last_error = NULL,
-      locked_until = NULL, lease_token = NULL
-  WHERE organization_id = $1 AND id = $2 AND lease_token = $3
-  RETURNING organization_id, id
-), attempt AS (
-  INSERT INTO webhook_delivery_attempt (organization_id, delivery_id, attempt, started_at,
-                                        duration_ms, status_code, error, response_body)
-  SELECT m.organization_id, m.id,
-         (SELECT coalesce(max(a.attempt), 0) + 1 FROM webhook_delivery_attempt a
-          WHERE a.organization_id = m.organization_id AND a.delivery_id = m.id),
-         $5, $6, $4, NULL, $7
-  FROM marked m
-)
-SELECT id FROM marked;
-
--- name: mark_failed_attempt
--- A failed attempt: retried at $6 (status stays PENDING), or FAILED when $6 is NULL; its
--- attempt row ($7 started, $8 ms, $9 body excerpt) as in mark_delivered.
-WITH marked AS (
-  UPDATE webhook_delivery
-  SET status = CASE WHEN $6::timestamptz IS NULL THEN 'FAILED' ELSE 'PENDING' END
-               ::webhook_delivery_status,
+  SET status = CASE WHEN $5::text IS NULL THEN 'DELIVERED'
+                    WHEN $6::timestamptz IS NULL THEN 'FAILED'
+                    ELSE 'PENDING' END::webhook_delivery_status,
+      delivered_at = CASE WHEN $5::text IS NULL THEN now() ELSE delivered_at END,
       next_attempt_at = coalesce($6::timestamptz, next_attempt_at),
       last_status_code = $4, last_error = $5, locked_until = NULL, lease_token = NULL
   WHERE organization_id = $1 AND id = $2 AND lease_token = $3
