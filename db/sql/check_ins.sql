@@ -17,13 +17,15 @@ FOR NO KEY UPDATE OF kr, o;
 
 -- name: record_check_in
 -- Append a check-in to its locked key result (its objective locked too) and, in the same
--- round trip: recompute the key result's latest-check-in columns from its history (the new row
--- included: a statement does not see its own inserts, so it joins the history explicitly),
--- store the next due time the caller computed ($10), log the event ($11 type, $12 after, $14
--- the acting API key). The row of part 'check_in' is the check-in (its id in other_id); with
--- $15, the rows of scoring_inputs (progress.sql) for the objective ($13) come with it, this
--- key result as just updated, so the objective's progress needs no read of its own, and the
--- objectives it supports are locked, each 'parent' row with what drives it (source).
+-- round trip: move the key result's latest-check-in columns to the later (by measured time,
+-- then id) of its latest check-in and the new one (the history is append-only and only this
+-- statement and progress.sql's recompute move those columns, so the latest can only be one
+-- of the two: the cost does not grow with the history), store the next due time the caller
+-- computed ($10), log the event ($11 type, $12 after, $14 the acting API key). The row of
+-- part 'check_in' is the check-in (its id in other_id); with $15, the rows of scoring_inputs
+-- (progress.sql) for the objective ($13) come with it, this key result as just updated, so
+-- the objective's progress needs no read of its own, and the objectives it supports are
+-- locked, each 'parent' row with what drives it (source).
 WITH ins AS (
   INSERT INTO check_in (organization_id, key_result_id, author_id, value, done, confidence,
                         comment, measured_at, recorded_at)
@@ -33,8 +35,9 @@ WITH ins AS (
   SELECT h.id, h.value, coalesce(h.done, false) AS done, h.confidence, h.measured_at
   FROM (
     SELECT c.id, c.value, c.done, c.confidence, c.measured_at
-    FROM check_in c
-    WHERE c.organization_id = $1 AND c.key_result_id = $2
+    FROM key_result AS k
+    JOIN check_in AS c ON c.organization_id = k.organization_id AND c.id = k.last_check_in_id
+    WHERE k.organization_id = $1 AND k.id = $2
     UNION ALL
     SELECT id, value, done, confidence, measured_at FROM ins
   ) AS h
