@@ -51,6 +51,14 @@ async def _schema_snapshot(url: str) -> list[Any]:
                     " WHERE schemaname = 'public' ORDER BY 1"
                 )
             ]
+            + [
+                tuple(r)
+                for r in await conn.fetch(
+                    "SELECT relname, reloptions FROM pg_class"
+                    " WHERE relnamespace = 'public'::regnamespace AND reloptions IS NOT NULL"
+                    " ORDER BY 1"
+                )
+            ]
         )
     finally:
         await conn.close()
@@ -109,3 +117,34 @@ async def test_every_named_query_prepares(pool: asyncpg.Pool[Any], file: str) ->
     async with pool.acquire() as conn:
         for text in queries(file).values():
             await conn.prepare(text)
+
+
+# What a check-in writes on every row it moves (db/sql/check_ins.sql: record_check_in,
+# db/sql/progress.sql: write_progress). An index covering one of them (as a key, in an
+# expression or in a predicate) turns each of those updates into an insert in every index.
+HOT_PATH_COLUMNS = {
+    "key_result": {
+        "current_value", "done", "last_check_in_id", "last_measured_at", "last_confidence",
+        "next_check_in_due",
+    },
+    "objective": {"progress"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("table", sorted(HOT_PATH_COLUMNS))
+async def test_check_ins_update_rows_in_place(pool: asyncpg.Pool[Any], table: str) -> None:
+    rows = await pool.fetch(
+        """SELECT i.indexrelid::regclass::text AS name, a.attname AS column_name
+           FROM pg_index i
+           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum > 0
+           WHERE i.indrelid = $1::regclass
+             AND (a.attnum = ANY (i.indkey)
+                  OR pg_get_expr(i.indexprs, i.indrelid) ~ ('\\m' || a.attname || '\\M')
+                  OR pg_get_expr(i.indpred, i.indrelid) ~ ('\\m' || a.attname || '\\M'))""",
+        table,
+    )
+    covered = {(r["name"], r["column_name"]) for r in rows}
+    assert {(n, c) for n, c in covered if c in HOT_PATH_COLUMNS[table]} == set()
+    # and the pages keep room for the new row versions
+    options = await pool.fetchval("SELECT reloptions FROM pg_class WHERE oid = $1::regclass", table)
+    assert "fillfactor=90" in (options or [])
