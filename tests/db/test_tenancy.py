@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -153,3 +154,30 @@ async def test_generic_plans_hold_for_the_transaction_only(
                 organization_id
             )
         assert await conn.fetchval("SELECT current_setting('plan_cache_mode')") == "auto"
+
+
+async def test_reading_a_person_probes_one_membership_whatever_the_organisation_size(
+    pool: asyncpg.Pool[Any], app_pool: asyncpg.Pool[Any]
+) -> None:
+    # given an organisation with many members (a hash of them all would be the cheaper plan)
+    organization_id = await _organization(pool)
+    async with pool.acquire() as conn, conn.transaction():
+        for i in range(300):
+            await add_member(
+                conn, organization_id, f"P{i}", f"p{i}+{organization_id}@t.ex", "MEMBER"
+            )
+        await conn.execute("ANALYZE membership; ANALYZE app_user")
+    async with (
+        app_pool.acquire() as conn,
+        tenant_transaction(conn, organization_id, mode="read", generic_plans=True),
+    ):
+        person = await conn.fetchval(
+            "SELECT user_id FROM membership WHERE organization_id = $1 LIMIT 1", organization_id
+        )
+        await conn.execute("PREPARE person(bigint) AS SELECT name FROM app_user WHERE id = $1")
+        plan = "\n".join(r[0] for r in await conn.fetch(f"EXPLAIN EXECUTE person({int(person):d})"))
+        await conn.execute("DEALLOCATE person")
+    # when one person is read, the policy is one index probe, never every membership
+    assert re.search(r"Index (Only )?Scan using membership_\w+ on membership", plan)
+    assert "hashed SubPlan" not in plan
+    assert "Seq Scan on membership" not in plan
