@@ -27,6 +27,20 @@ class Order:
 
 
 @dataclass(frozen=True, slots=True)
+class Counts:
+    """Row counts per group, kept by triggers (alembic 0015), that a connection's total sums
+    instead of counting its rows when every filter and the parent link (if any) is one of
+    the groups' keys: its cost is then the number of groups, not of rows. `filters` and
+    `links` say how each filter and each link reads on the counts table (alias `c`)."""
+
+    from_: str
+    tenant: str
+    count: str
+    filters: dict[str, Filter]
+    links: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Source:
     name: str
     type_name: str
@@ -43,6 +57,7 @@ class Source:
     lookups: dict[str, str] = field(default_factory=dict)
     # Administration data (keys, webhooks): readable by admins only, on every path to it.
     admins_only: bool = False
+    counts: Counts | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +205,16 @@ OBJECTIVE = Source(
             (("t.created_at", "timestamptz"), ("t.id", "bigint")), descending=True
         ),
     },
+    counts=Counts(
+        from_="objective_count c",
+        tenant="c.organization_id = $1",
+        count="c.n",
+        filters={
+            "cycle": Filter("c.cycle_id = {}", "bigint"),
+            "status": Filter("c.status = ANY({}::objective_status[])", "text[]"),
+        },
+        links={"t.cycle_id": "c.cycle_id"},
+    ),
 )
 
 KEY_RESULT = Source(

@@ -112,6 +112,28 @@ def order_of(relation: Relation, order_name: str | None) -> Order:
     return source.orders[order_name or relation.default_order]
 
 
+def _total_sql(
+    relation: Relation, filters: tuple[str, ...], application_filter: bool
+) -> str | None:
+    """The total from the source's counts table, when its groups express every predicate
+    (parameters numbered as connection_sql's); None when the rows must be counted."""
+    counts = SOURCES[relation.source].counts
+    if counts is None or relation.through or not set(filters) <= set(counts.filters):
+        return None
+    predicates = [counts.tenant if application_filter else _NO_TENANT_FILTER]
+    if relation.link is not None:
+        if relation.link not in counts.links:
+            return None
+        predicates.append(f"{counts.links[relation.link]} = p.key")
+    for param, name in enumerate(filters, start=4):
+        f = counts.filters[name]
+        predicates.append(f.sql.format(f"${param}::{f.sql_type}"))
+    return (
+        f"SELECT coalesce(sum({counts.count}), 0)::bigint AS total"
+        f" FROM {counts.from_} WHERE {' AND '.join(predicates)}"
+    )
+
+
 @functools.cache
 def connection_sql(
     relation_name: str,
@@ -137,7 +159,9 @@ def connection_sql(
         predicates.append(f.sql.format(f"${param}::{f.sql_type}"))
         param += 1
     base_from = f"{source.from_} {relation.through}".rstrip()
-    count_where = " AND ".join(predicates)
+    total = _total_sql(relation, filters, application_filter) or (
+        f"SELECT count(*) AS total FROM {base_from} WHERE {' AND '.join(predicates)}"
+    )
 
     keys = [expr for expr, _ in order.keys]
     if has_after:
@@ -167,7 +191,7 @@ def connection_sql(
     # A parent without rows still needs its count: LEFT JOIN keeps it as one all-NULL row.
     return (
         f'SELECT p.idx AS "__idx", n.total AS "__total", s.*{folded} FROM {parents}'
-        f" CROSS JOIN LATERAL (SELECT count(*) AS total FROM {base_from} WHERE {count_where}) n"
+        f" CROSS JOIN LATERAL ({total}) n"
         f" LEFT JOIN LATERAL ({page}) s ON true{fold_joins}"
     )
 

@@ -1037,3 +1037,90 @@ async def test_close_cycle_refuses_bad_input(
     errors = await _refused(gql, pool, org, "closeCycle", {"cycleId": cycle_id})
     assert errors == [(["input", "cycleId"], code)]
     assert (await _run(gql, "closeCycle", {"cycleId": cycle_id}))["closedObjectives"] == 0
+
+
+# --- totalCount follows every change --------------------------------------------------------
+
+_TOTALS = """query ($cycle: ID!, $statuses: [ObjectiveStatus!]) {
+  objectives(filter: {cycleId: $cycle, status: $statuses}, first: 100) {
+    totalCount nodes { id }
+  }
+  all: objectives(first: 100) { totalCount nodes { id } }
+  cycle: node(id: $cycle) { ... on Cycle { objectives(first: 100) { totalCount nodes { id } } } }
+}"""
+_STATUS_SETS = (None, ["DRAFT"], ["ACTIVE"], ["CLOSED", "ARCHIVED"], [], ["ACTIVE", "DRAFT"])
+
+
+async def _assert_totals_match_rows(
+    gql: GraphQLClient, pool: asyncpg.Pool[Any], org: dict[str, Any], world: dict[str, Any]
+) -> None:
+    # Totals come from objective_count (alembic 0015); the rows themselves are the truth.
+    for cycle in (world["q4"], world["next_q1"], world["year"]):
+        for statuses in _STATUS_SETS:
+            data = await gql.data(_TOTALS, {"cycle": cycle, "statuses": statuses})
+            for connection in (data["objectives"], data["all"], data["cycle"]["objectives"]):
+                assert connection["totalCount"] == len(connection["nodes"]), (cycle, statuses)
+    kept = await pool.fetch(
+        "SELECT cycle_id, status::text, n FROM objective_count"
+        " WHERE organization_id = $1 AND n > 0 ORDER BY 1, 2",
+        org["id"],
+    )
+    counted = await pool.fetch(
+        "SELECT cycle_id, status::text, count(*) AS n FROM objective"
+        " WHERE organization_id = $1 GROUP BY 1, 2 ORDER BY 1, 2",
+        org["id"],
+    )
+    assert [tuple(r) for r in kept] == [tuple(r) for r in counted]
+
+
+async def test_total_counts_follow_every_change(
+    gql: GraphQLClient, world: dict[str, Any], pool: asyncpg.Pool[Any], org: dict[str, Any]
+) -> None:
+    # given objectives in two cycles
+    made = [await _create(gql, world, title=f"Mål {i}", status="DRAFT") for i in range(4)]
+    made.append(await _create(gql, world, title="Nästa", cycleId=world["next_q1"]))
+    await _assert_totals_match_rows(gql, pool, org, world)
+    # when they change status, move between cycles, are closed, reopened and deleted
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("setObjectiveStatus", {"id": made[0]["id"], "status": "ACTIVE"}),
+        ("setObjectiveStatus", {"id": made[1]["id"], "status": "ACTIVE"}),
+        ("closeObjective", {"id": made[1]["id"], "outcome": "MISSED"}),
+        ("updateObjective", {"id": made[2]["id"], "cycleId": world["next_q1"]}),
+        ("setObjectiveStatus", {"id": made[3]["id"], "status": "ARCHIVED"}),
+        ("reopenObjective", {"id": made[1]["id"]}),
+        ("deleteObjective", {"id": made[0]["id"]}),
+        ("closeCycle", {"cycleId": world["next_q1"]}),
+    ]
+    for name, input in steps:
+        await _ok(gql, name, input)
+        # then every total equals the rows it counts
+        await _assert_totals_match_rows(gql, pool, org, world)
+    # and a refused change leaves the counts as they were
+    await _refused(gql, pool, org, "deleteObjective", {"id": made[0]["id"]})
+    await _assert_totals_match_rows(gql, pool, org, world)
+
+
+async def test_total_counts_follow_statements_of_many_rows(
+    gql: GraphQLClient, world: dict[str, Any], pool: asyncpg.Pool[Any], org: dict[str, Any]
+) -> None:
+    # given objectives inserted by one statement (one trigger call for all of them)
+    q4 = decode_id_of(world["q4"], "Cycle")
+    await pool.execute(
+        "INSERT INTO objective (organization_id, cycle_id, level, title, status)"
+        " SELECT $1, $2, 'COMPANY', 'Bulk ' || i, (ARRAY['DRAFT', 'ACTIVE'])[1 + i % 2]"
+        "::objective_status FROM generate_series(1, 7) AS i",
+        org["id"],
+        q4,
+    )
+    await _assert_totals_match_rows(gql, pool, org, world)
+    # when one statement moves several and another deletes several
+    await pool.execute(
+        "UPDATE objective SET status = 'ARCHIVED' WHERE organization_id = $1 AND title < 'Bulk 4'",
+        org["id"],
+    )
+    await _assert_totals_match_rows(gql, pool, org, world)
+    await pool.execute(
+        "DELETE FROM objective WHERE organization_id = $1 AND title > 'Bulk 2'", org["id"]
+    )
+    # then the totals still equal the rows
+    await _assert_totals_match_rows(gql, pool, org, world)

@@ -93,3 +93,28 @@ async def test_statement_count_does_not_grow_with_rows(pool: asyncpg.Pool[Any]) 
     assert all(
         len(o["keyResults"]["nodes"]) == 2 for o in large_body["data"]["objectives"]["nodes"]
     )
+
+
+def test_a_total_by_cycle_and_status_sums_counts_instead_of_counting_rows() -> None:
+    from db.planner.sql import connection_sql
+
+    def total_of(relation: str, filters: tuple[str, ...]) -> str:
+        sql = connection_sql(relation, ("id",), filters, "title", True, True)
+        return sql.split(" CROSS JOIN LATERAL (", 1)[1].split(") n", 1)[0]
+
+    # A list page's filters (the W4 shape), a cycle's own objectives, and no filter at all:
+    # a few rows of objective_count (alembic 0015), whatever the number of objectives.
+    for relation, filters in (
+        ("objectives", ("cycle", "status")),
+        ("objectives", ()),
+        ("cycle.objectives", ("status",)),
+    ):
+        assert "FROM objective_count c" in total_of(relation, filters)
+    # Any other filter, or a link the counts have no key for, counts the rows themselves.
+    for relation, filters in (
+        ("objectives", ("cycle", "team")),
+        ("objectives", ("roots_only",)),
+        ("team.objectives", ()),
+        ("objective.children", ()),
+    ):
+        assert total_of(relation, filters).startswith("SELECT count(*) AS total FROM objective t")
