@@ -44,17 +44,28 @@ $$;
 -- locked first (so concurrent check-ins on sibling KRs serialise and the progress recomputed at
 -- the end sees every committed KR), no check-in on a closed or archived objective, insert
 -- (measured now, authored by the organisation's admin: the person okrql's development mode acts
--- as), move the KR's denormalised columns when this is its latest measurement, recompute the
--- objective's progress from its KRs (never an increment), and append the audit event.
+-- as), append the check-in's audit event, move the KR's denormalised columns when this is its
+-- latest measurement (with its next due time: okrql's cadence rule), recompute the objective's
+-- progress from its KRs (never an increment) and, when it changed, store it and log an
+-- `objective.progress_changed` event; then lock the objectives it supports and recompute those
+-- driven by their children, level by level, the same way (okrql's refresh_objectives). The
+-- bench data has no children-driven objectives, so the walk stops at the lock of the parents,
+-- as okrql's does. (Until 2026-11-26 this function logged no progress event, locked no
+-- parent and moved neither the due time nor the confidence: less than okrql did.)
 CREATE FUNCTION record_check_in(organization_id bigint, key_result_id bigint, value numeric,
                                 confidence confidence, comment text DEFAULT NULL)
   RETURNS check_in
-  LANGUAGE plpgsql VOLATILE AS $$
+  LANGUAGE plpgsql VOLATILE
+  -- Generic plans, as okrql's transactions use: otherwise PL/pgSQL plans the progress
+  -- statement again on every call (about 1 ms here, more than the rest of the function).
+  SET plan_cache_mode = force_generic_plan
+  AS $$
 DECLARE
   org constant bigint := record_check_in.organization_id;
   kr key_result;
   obj objective;
   ci check_in;
+  wave bigint[];
 BEGIN
   SELECT * INTO obj FROM objective o
   WHERE o.organization_id = org
@@ -79,25 +90,64 @@ BEGIN
           now(), now())
   RETURNING * INTO ci;
 
-  IF kr.last_measured_at IS NULL OR (ci.measured_at, ci.id) > (kr.last_measured_at, kr.last_check_in_id) THEN
-    UPDATE key_result k
-    SET current_value = ci.value, last_check_in_id = ci.id, last_measured_at = ci.measured_at,
-        updated_at = now(), version = k.version + 1
-    WHERE k.organization_id = org AND k.id = kr.id;
-  END IF;
-
-  UPDATE objective o
-  SET progress = (SELECT round((sum(k.weight::float8 * least(greatest(coalesce(
-                                  (k.current_value::float8 - k.start_value::float8)
-                                  / (k.target_value::float8 - k.start_value::float8), 0), 0), 1))
-                                / sum(k.weight::float8))::numeric, 6)
-                  FROM key_result k WHERE k.organization_id = org AND k.objective_id = obj.id),
-      updated_at = now()
-  WHERE o.organization_id = org AND o.id = obj.id;
-
   INSERT INTO event (organization_id, type, subject_type, subject_id, actor_user_id, after)
   VALUES (org, 'check_in.created', 'CheckIn', ci.id, ci.author_id,
           jsonb_build_object('keyResultId', kr.id, 'value', ci.value, 'confidence', ci.confidence));
+
+  IF kr.last_measured_at IS NULL OR (ci.measured_at, ci.id) > (kr.last_measured_at, kr.last_check_in_id) THEN
+    UPDATE key_result k
+    SET current_value = ci.value, done = false, last_check_in_id = ci.id,
+        last_measured_at = ci.measured_at, last_confidence = ci.confidence,
+        next_check_in_due = ci.measured_at + CASE k.cadence WHEN 'WEEKLY' THEN interval '7 days'
+                                                           WHEN 'BIWEEKLY' THEN interval '14 days'
+                                                           ELSE interval '1 month' END
+    WHERE k.organization_id = org AND k.id = kr.id;
+  END IF;
+
+  -- Progress as okrql stores it: the weighted mean of the KRs' clamped progress (and, for
+  -- objectives driven by their children, of the measured children's progress by alignment
+  -- weight), to six decimals; only a change is written, each with its event.
+  wave := ARRAY[obj.id];
+  WHILE cardinality(wave) > 0 LOOP
+    WITH scored AS (
+      SELECT o.id,
+             round(((coalesce(k.ws, 0) + coalesce(ch.ws, 0))
+                    / nullif(coalesce(k.w, 0) + coalesce(ch.w, 0), 0))::numeric, 6) AS progress
+      FROM objective o
+      LEFT JOIN LATERAL (
+        SELECT sum(x.weight::float8 * least(greatest(key_result_progress(x), 0), 1)) AS ws,
+               sum(x.weight::float8) AS w
+        FROM key_result x
+        WHERE x.organization_id = org AND x.objective_id = o.id
+          AND o.progress_source IN ('KEY_RESULTS', 'BOTH')) k ON true
+      LEFT JOIN LATERAL (
+        SELECT sum(a.weight::float8 * c.progress::float8) AS ws, sum(a.weight::float8) AS w
+        FROM alignment a
+        JOIN objective c ON c.organization_id = a.organization_id AND c.id = a.child_objective_id
+        WHERE a.organization_id = org AND a.parent_objective_id = o.id
+          AND c.progress IS NOT NULL AND o.progress_source IN ('CHILDREN', 'BOTH')) ch ON true
+      WHERE o.organization_id = org AND o.id = ANY (wave)
+    ), written AS (
+      UPDATE objective o SET progress = s.progress
+      FROM scored s
+      WHERE o.organization_id = org AND o.id = s.id AND o.progress IS DISTINCT FROM s.progress
+      RETURNING o.id, o.progress
+    )
+    INSERT INTO event (organization_id, type, subject_type, subject_id, after)
+    SELECT org, 'objective.progress_changed', 'Objective', w.id,
+           jsonb_build_object('progress', w.progress)
+    FROM written w;
+    -- The next wave: the objectives this wave supports, locked; those their children drive.
+    PERFORM 1 FROM objective o
+    WHERE o.organization_id = org
+      AND o.id IN (SELECT a.parent_objective_id FROM alignment a
+                   WHERE a.organization_id = org AND a.child_objective_id = ANY (wave))
+    ORDER BY o.id FOR NO KEY UPDATE;
+    SELECT coalesce(array_agg(o.id ORDER BY o.id), '{}') INTO wave FROM objective o
+    WHERE o.organization_id = org AND o.progress_source IN ('CHILDREN', 'BOTH')
+      AND o.id IN (SELECT a.parent_objective_id FROM alignment a
+                   WHERE a.organization_id = org AND a.child_objective_id = ANY (wave));
+  END LOOP;
   RETURN ci;
 END
 $$;
