@@ -24,9 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
+
+from api.compression import GZIP_LEVEL, GZIP_MINIMUM_BYTES
 
 __all__ = ["STATIC_PREFIX", "graphiql_html", "routes", "wants_graphiql"]
 
@@ -233,6 +237,10 @@ routes: list[BaseRoute] = [
         _static_asset,
         methods=["GET", "HEAD"],
         name="graphiql_static",
+        # Served compressed where the client accepts it, as /graphql's own answers are.
+        middleware=[
+            Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
+        ],
     )
 ]
 

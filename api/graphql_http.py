@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from api import graphiql, limits
+from api.compression import GZIP_MINIMUM_BYTES, accepts_gzip, gzipped
 from api.context import RequestContext
 from api.executor import RequestError, check, execute, execute_standard
 from api.identity import IdentityError, credentials_in_url, resolve_identity
@@ -58,16 +59,26 @@ def _media_type(request: Request) -> str | None:
     return None
 
 
-def _response(body: dict[str, Any], media_type: str, status: int = 200) -> Response:
-    return Response(
-        orjson.dumps(body), status_code=status, media_type=f"{media_type}; charset=utf-8"
-    )
+def _response(
+    body: dict[str, Any], media_type: str, status: int = 200, *, gzip: bool = False
+) -> Response:
+    content = orjson.dumps(body)
+    if gzip and len(content) >= GZIP_MINIMUM_BYTES:
+        return Response(
+            gzipped(content),
+            status_code=status,
+            media_type=f"{media_type}; charset=utf-8",
+            headers={"content-encoding": "gzip", "vary": "Accept-Encoding"},
+        )
+    return Response(content, status_code=status, media_type=f"{media_type}; charset=utf-8")
 
 
-def _request_error(errors: list[GraphQLError], media_type: str, status: int = 400) -> Response:
+def _request_error(
+    errors: list[GraphQLError], media_type: str, status: int = 400, *, gzip: bool = False
+) -> Response:
     body = {"errors": [e.formatted for e in errors]}
     # application/json keeps 200 for request errors, as the specification asks.
-    return _response(body, media_type, status if media_type == GRAPHQL_RESPONSE else 200)
+    return _response(body, media_type, status if media_type == GRAPHQL_RESPONSE else 200, gzip=gzip)
 
 
 def _error(
@@ -247,7 +258,7 @@ async def graphql_endpoint(request: Request) -> Response:
             else:
                 body = await execute(ctx, query, operation_name, variables, checked)
     except RequestError as error:
-        return _request_error(error.errors, media_type)
+        return _request_error(error.errors, media_type, gzip=accepts_gzip(request))
     except Exception as error:
         fault = fault_of(error)
         if fault is not None:
@@ -270,4 +281,4 @@ async def graphql_endpoint(request: Request) -> Response:
     body["extensions"] = {
         "cost": {"requested": checked.cost, "limit": settings.max_query_cost},
     }
-    return _response(body, media_type)
+    return _response(body, media_type, gzip=accepts_gzip(request))

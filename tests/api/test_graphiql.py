@@ -222,3 +222,15 @@ BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.
 )
 def test_wants_graphiql(method: str, accept: str | None, query: str, expected: bool) -> None:
     assert graphiql.wants_graphiql(_request(method, accept, query)) is expected
+
+
+async def test_assets_are_gzipped_for_clients_that_accept_it(
+    client: httpx.AsyncClient, manifest: dict[str, dict[str, Any]]
+) -> None:
+    name = max(manifest, key=lambda n: manifest[n]["bytes"])
+    zipped = await client.get(f"/graphiql/static/{name}", headers={"accept-encoding": "gzip"})
+    plain = await client.get(f"/graphiql/static/{name}", headers={"accept-encoding": "identity"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert zipped.num_bytes_downloaded < len(plain.content) / 2
+    assert zipped.content == plain.content

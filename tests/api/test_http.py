@@ -171,3 +171,33 @@ async def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
     assert "secret internals" not in response.text
     logged = [r for r in caplog.records if r.levelname == "ERROR" and r.exc_info]
     assert any(getattr(r, "request_id", None) == error["extensions"]["requestId"] for r in logged)
+
+
+LARGE = "{ __schema { types { name description fields { name description } } } }"
+
+
+async def test_large_answers_are_gzipped_for_clients_that_accept_it(
+    http: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    zipped = await http.post(
+        "/graphql", json={"query": LARGE}, headers={**headers(org), "accept-encoding": "gzip"}
+    )
+    plain = await http.post(
+        "/graphql", json={"query": LARGE}, headers={**headers(org), "accept-encoding": "identity"}
+    )
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.headers["vary"] == "Accept-Encoding"
+    assert "content-encoding" not in plain.headers
+    assert zipped.num_bytes_downloaded < len(plain.content) / 3
+    assert zipped.json() == plain.json()
+    assert "errors" not in plain.json()
+
+
+async def test_small_answers_are_sent_as_they_are(
+    http: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    response = await http.post(
+        "/graphql", json={"query": QUERY}, headers={**headers(org), "accept-encoding": "gzip"}
+    )
+    assert "content-encoding" not in response.headers
+    assert response.json()["data"]["organization"]["name"] == "Test AB"
