@@ -59,6 +59,8 @@ def _forbidden_organization(slug: str) -> IdentityError:
 
 def credentials_in_url(request: Request) -> bool:
     """Whether the URL carries something that looks like a credential."""
+    if not request.scope.get("query_string"):
+        return False  # most requests (every POST of a client): nothing to parse
     return any(
         name.lower() in URL_CREDENTIAL_PARAMETERS or looks_like_key(value)
         for name, value in request.query_params.multi_items()
