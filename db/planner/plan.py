@@ -71,6 +71,8 @@ class ObjectPlan:
     render: Render
     # To-one relations joined into this plan's own statement (see Fold).
     folds: tuple[Fold, ...] = ()
+    # What `render` was generated from: (response key, kind, detail) per selected field.
+    steps: tuple[tuple[str, str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +259,7 @@ class _Compiler:
             ):
                 child, pairs = projected
                 columns.update(dict.fromkeys(p for _, p in pairs))
-                steps.append((key, "projected", (mapping.key, child.render, pairs)))
+                steps.append((key, "projected", (mapping.key, child, pairs)))
             elif (
                 isinstance(mapping, ToOne)
                 and source is not None
@@ -267,7 +269,7 @@ class _Compiler:
                 columns[mapping.key] = None
                 folds.append(folded)
                 pairs = tuple((c, f"{folded.alias}__{c}") for c in folded.columns)
-                steps.append((key, "projected", (f"{folded.alias}__id", child.render, pairs)))
+                steps.append((key, "projected", (f"{folded.alias}__id", child, pairs)))
             else:
                 fetch = self.fetch(key, field_def, nodes, mapping, (*path, key))
                 columns[fetch.parent_column] = None
@@ -283,6 +285,7 @@ class _Compiler:
             fetches=fetches,
             render=_generate_render(runtime.name, steps),
             folds=tuple(folds),
+            steps=tuple(steps),
         )
 
     def fold(
@@ -433,6 +436,29 @@ def _embed(render: Render, value: Any, ctx: ReadContext) -> Any:
     return render(value, ctx, ())
 
 
+def _inline_literal(
+    child: ObjectPlan, parent_column: dict[str, str], prefix: str, namespace: dict[str, Any]
+) -> str | None:
+    """A projected child's dict literal written over the parent's row, when the child's
+    fields are all plain columns of it (a dashboard's `lastCheckIn`): no view dict and no call
+    per row. None when the child needs its own render (derived fields read a row of its own)."""
+    items: list[str] = []
+    for j, (key, kind, detail) in enumerate(child.steps):
+        if kind == "const":
+            namespace[f"c{prefix}{j}"] = detail
+            items.append(f"{key!r}: c{prefix}{j}")
+            continue
+        if kind != "leaf" or detail[0] not in parent_column:
+            return None
+        column, serializer = detail
+        value = f"row[{parent_column[column]!r}]"
+        if serializer is not None:
+            namespace[f"s{prefix}{j}"] = serializer
+            value = f"s{prefix}{j}({value})"
+        items.append(f"{key!r}: {value}")
+    return f"{{{', '.join(items)}}}"
+
+
 def _generate_render(type_name: str, steps: list[tuple[str, str, Any]]) -> Render:
     """Generate `render(row, ctx, queues) -> dict` for one selection of one type.
 
@@ -463,12 +489,13 @@ def _generate_render(type_name: str, steps: list[tuple[str, str, Any]]) -> Rende
                 namespace[f"s{i}"] = serializer
                 items.append(f"{key!r}: s{i}(f{i}(row, ctx))")
         elif kind == "projected":
-            key_column, child_render, pairs = detail
-            namespace[f"r{i}"] = child_render
-            view = ", ".join(f"{c!r}: row[{p!r}]" for c, p in pairs)
-            items.append(
-                f"{key!r}: None if row[{key_column!r}] is None else r{i}({{{view}}}, ctx, ())"
-            )
+            key_column, child, pairs = detail
+            inline = _inline_literal(child, dict(pairs), f"{i}_", namespace)
+            if inline is None:
+                namespace[f"r{i}"] = child.render
+                view = ", ".join(f"{c!r}: row[{p!r}]" for c, p in pairs)
+                inline = f"r{i}({{{view}}}, ctx, ())"
+            items.append(f"{key!r}: None if row[{key_column!r}] is None else {inline}")
         elif kind == "embedded":
             column, embedded_render = detail
             namespace[f"e{i}"] = embedded_render
