@@ -27,17 +27,23 @@ ISSUER = "https://id.test.example/"
 AUDIENCE = "okrql-test"
 
 
-@pytest.fixture(scope="module")
-async def signin_http(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    """An app configured for HS256 sign-in (the session's app has no JWT settings)."""
-    settings = Settings(
+def signin_settings(**overrides: Any) -> Settings:
+    """Settings for HS256 sign-in with `token_for`'s tokens (the session's app has no JWT
+    settings), without rate limits (tests send many requests as one caller)."""
+    return Settings(
         environment="development",
         jwt_secret=SECRET,
         jwt_issuer=ISSUER,
         jwt_audience=AUDIENCE,
         rate_limit_capacity=0,
+        **overrides,
     )
-    app = create_app(settings, url=database_url)
+
+
+@pytest.fixture(scope="module")
+async def signin_http(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An app configured for HS256 sign-in."""
+    app = create_app(signin_settings(), url=database_url)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://okrql.test") as c:

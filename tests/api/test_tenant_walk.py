@@ -59,7 +59,7 @@ from db.organizations import add_member, create_organization
 from schema.app_schema import schema
 from schema.ids import decode_id, encode_id
 from tests.servers import serving
-from tests.signin import AUDIENCE, ISSUER, SECRET, member, token_for
+from tests.signin import member, signin_settings, token_for
 
 SCHEMA = schema._schema
 NODE = SCHEMA.get_type("Node")
@@ -427,15 +427,7 @@ class Server:
 
 @contextlib.asynccontextmanager
 async def _serve(database_url: str, layer: dict[str, Any]) -> AsyncIterator[Server]:
-    settings = Settings(
-        environment="development",
-        jwt_secret=SECRET,
-        jwt_issuer=ISSUER,
-        jwt_audience=AUDIENCE,
-        rate_limit_capacity=0,
-        **layer,
-    )
-    app = create_app(settings, url=database_url)
+    app = create_app(signin_settings(**layer), url=database_url)
     async with serving(app) as port:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://okrql.test") as http:
