@@ -106,8 +106,9 @@ CREATE TRIGGER objective_count_update AFTER UPDATE OF organization_id, cycle_id,
         IS DISTINCT FROM (NEW.organization_id, NEW.cycle_id, NEW.status))
   EXECUTE FUNCTION okrql_objective_count_moved();
 
--- The objectives already there. Row-level security would show the migration's role (the
--- tables' owner, FORCEd) no organisation's rows: lifted for this statement's transaction.
+-- The objectives already there. A migration role that owns the tables without BYPASSRLS
+-- would see no organisation's rows through the FORCEd policies: lifted for the backfill, in
+-- this migration's transaction.
 ALTER TABLE objective NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE objective_count NO FORCE ROW LEVEL SECURITY;
 INSERT INTO objective_count (organization_id, cycle_id, status, n)
