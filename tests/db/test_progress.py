@@ -18,6 +18,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from api.services.progress import recompute_all, refresh_key_results, refresh_objectives
 from db.pool import create_pool
+from db.queries import query
 from tests.conftest import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -531,3 +532,41 @@ async def test_a_check_in_waiting_for_a_sibling_s_objective_lock_scores_the_sibl
     finally:
         async with pool.acquire() as cleanup:
             await cleanup.execute("DELETE FROM organization WHERE id = $1", org.id)
+
+
+async def test_recording_a_check_in_does_not_read_the_history(conn: Conn) -> None:
+    # The new latest check-in is the later of the key result's current latest and the new one
+    # (db/sql/check_ins.sql: record_check_in), so a key result with years of weekly check-ins
+    # costs what a new one does: no scan of its check-ins by key result.
+    org = await make_org(conn)
+    objective_id = await make_objective(conn, org, "Historik")
+    key_result_id = await make_key_result(conn, org, objective_id)
+    # a history long enough for PostgreSQL to plan as it would for a real organisation
+    await conn.execute(
+        """INSERT INTO check_in (organization_id, key_result_id, author_id, value, confidence,
+                                 measured_at)
+           SELECT $1, $2, $3, n, 'ON_TRACK', $4::timestamptz + n * interval '1 hour'
+           FROM generate_series(1, 5000) AS n""",
+        org.id,
+        key_result_id,
+        org.user_id,
+        day(0),
+    )
+    await refresh_key_results(conn, org.id, [key_result_id])
+    await conn.execute("ANALYZE check_in; ANALYZE key_result")
+    # As the API runs its statements (db/tenancy.py: generic_plans).
+    await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+    types = (
+        "bigint, bigint, bigint, numeric, boolean, text, text, timestamptz, timestamptz,"
+        " timestamptz, text, jsonb, bigint, bigint, boolean"
+    )
+    await conn.execute(f"PREPARE record({types}) AS {query('check_ins', 'record_check_in')}")
+    ids = f"{org.id:d}, {key_result_id:d}, {org.user_id:d}"
+    explain = (
+        f"EXPLAIN EXECUTE record({ids}, 1, NULL, 'ON_TRACK', NULL, now(), now(), now(),"
+        f" 'check_in.created', '{{}}', {objective_id:d}, NULL, true)"
+    )
+    plan = "\n".join(r[0] for r in await conn.fetch(explain))
+    await conn.execute("DEALLOCATE record")
+    assert "check_in_pkey" in plan  # the current latest, by its id
+    assert "check_in_key_result_idx" not in plan
