@@ -1095,8 +1095,8 @@ async def test_total_counts_follow_every_change(
         await _ok(gql, name, input)
         # then every total equals the rows it counts
         await _assert_totals_match_rows(gql, pool, org, world)
-    # and a refused change leaves the counts as they were
-    await _refused(gql, pool, org, "deleteObjective", {"id": made[0]["id"]})
+    # and a refused status change leaves the counts as they were
+    await _refused(gql, pool, org, "setObjectiveStatus", {"id": made[3]["id"], "status": "ACTIVE"})
     await _assert_totals_match_rows(gql, pool, org, world)
 
 
