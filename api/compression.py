@@ -2,9 +2,9 @@
 
 A dashboard is about 0.6 MB of JSON, 98 KB gzipped. Level 3: level 9 took 35 ms for the
 dashboard, level 3 about 5 ms for 20% more bytes. /graphql compresses its whole body at once
-(api/graphql_http.py) rather than through a middleware around every request, which cost small
-answers more than their own rendering; GraphiQL's assets use Starlette's middleware on their
-route only.
+(api/graphql_http.py) rather than through Starlette's middleware around every request, which
+added about 23 µs to each one (39 against 62 µs for the whole stack, in process, on a request
+refused before any work); GraphiQL's assets use that middleware on their route only.
 """
 
 from __future__ import annotations
