@@ -436,6 +436,16 @@ def _embed(render: Render, value: Any, ctx: ReadContext) -> Any:
     return render(value, ctx, ())
 
 
+def _serialized(
+    value: str, serializer: Callable[[Any], Any] | None, name: str, namespace: dict[str, Any]
+) -> str:
+    """The source of `value` through its leaf serializer (bound to `name`), if it has one."""
+    if serializer is None:
+        return value
+    namespace[name] = serializer
+    return f"{name}({value})"
+
+
 def _inline_literal(
     child: ObjectPlan, parent_column: dict[str, str], prefix: str, namespace: dict[str, Any]
 ) -> str | None:
@@ -451,10 +461,9 @@ def _inline_literal(
         if kind != "leaf" or detail[0] not in parent_column:
             return None
         column, serializer = detail
-        value = f"row[{parent_column[column]!r}]"
-        if serializer is not None:
-            namespace[f"s{prefix}{j}"] = serializer
-            value = f"s{prefix}{j}({value})"
+        value = _serialized(
+            f"row[{parent_column[column]!r}]", serializer, f"s{prefix}{j}", namespace
+        )
         items.append(f"{key!r}: {value}")
     return f"{{{', '.join(items)}}}"
 
@@ -475,19 +484,14 @@ def _generate_render(type_name: str, steps: list[tuple[str, str, Any]]) -> Rende
             items.append(f"{key!r}: c{i}")
         elif kind == "leaf":
             column, serializer = detail
-            if serializer is None:
-                items.append(f"{key!r}: row[{column!r}]")
-            else:
-                namespace[f"s{i}"] = serializer
-                items.append(f"{key!r}: s{i}(row[{column!r}])")
+            value = _serialized(f"row[{column!r}]", serializer, f"s{i}", namespace)
+            items.append(f"{key!r}: {value}")
         elif kind == "derived":
             fn, serializer = detail
             namespace[f"f{i}"] = fn
-            if serializer is None:
-                items.append(f"{key!r}: f{i}(row, ctx)")
-            else:
-                namespace[f"s{i}"] = serializer
-                items.append(f"{key!r}: s{i}(f{i}(row, ctx))")
+            items.append(
+                f"{key!r}: {_serialized(f'f{i}(row, ctx)', serializer, f's{i}', namespace)}"
+            )
         elif kind == "projected":
             key_column, child, pairs = detail
             inline = _inline_literal(child, dict(pairs), f"{i}_", namespace)
