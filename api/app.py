@@ -79,6 +79,7 @@ def create_app(
             statement_timeout=settings.statement_timeout,
             lock_timeout=settings.lock_timeout,
             idle_in_transaction_timeout=settings.idle_in_transaction_timeout,
+            random_page_cost=settings.random_page_cost,
             lazy=True,
         )
         app.state.pool = pool

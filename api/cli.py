@@ -262,6 +262,7 @@ async def _run_worker(url: str) -> None:
         statement_timeout=settings.statement_timeout,
         lock_timeout=settings.lock_timeout,
         idle_in_transaction_timeout=settings.idle_in_transaction_timeout,
+        random_page_cost=settings.random_page_cost,
         lazy=True,
     )
     worker = WebhookWorker(pool, settings)

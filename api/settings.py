@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     # planning it again per execution: planning, not execution, dominated the objective page's
     # Postgres time (2.9 -> 1.0 ms per request, bench/README.md).
     generic_plans: bool = True
+    # The planner's price of reading a page out of order, on okrql's connections. PostgreSQL's
+    # default, 4.0, prices a disk seek, and makes a generic plan scan a small table (an
+    # organisation's teams) for every row that names one instead of probing its key: at 200
+    # teams that was most of what made the list page slower at 10x the data. okrql's
+    # working set is cached, and 1.1 prices that.
+    random_page_cost: float = 1.1
     # A dashboard reads a whole cycle (hundreds of objectives) in one request.
     max_page_size: int = 1000
     demo_organization: str = "demo"

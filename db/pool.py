@@ -123,6 +123,7 @@ async def create_pool(
     statement_timeout: float | None = None,
     lock_timeout: float | None = None,
     idle_in_transaction_timeout: float | None = None,
+    random_page_cost: float | None = None,
     lazy: bool = False,
 ) -> asyncpg.Pool[Any]:
     """A pool; with `role`, every connection acts as that role (set at connection start, so
@@ -132,6 +133,7 @@ async def create_pool(
     With `lazy`, a server that cannot be reached now does not fail the call: the pool starts
     empty and connects on demand (requests meanwhile fail fast with a DATABASE_UNAVAILABLE
     fault); it keeps no idle floor then (asyncpg needs the floor connected at start).
+    `random_page_cost` sets the planner's (Settings.random_page_cost says why).
     """
     settings = {"application_name": "okrql", "timezone": "UTC"}
     if role:
@@ -144,6 +146,8 @@ async def create_pool(
         value = _milliseconds(seconds)
         if value is not None:
             settings[name] = value
+    if random_page_cost is not None:
+        settings["random_page_cost"] = str(random_page_cost)
 
     def build(floor: int) -> Pool:
         return Pool(

@@ -216,3 +216,11 @@ async def test_the_heap_built_at_startup_is_frozen_while_the_app_runs(database_u
         assert not any(o is app for o in gc.get_objects())  # frozen objects are not listed
     assert gc.get_freeze_count() == 0
     assert any(o is app for o in gc.get_objects())
+
+
+async def test_the_app_connections_plan_with_the_configured_page_cost(database_url: str) -> None:
+    """Settings.random_page_cost reaches every connection of the API's pool (the plans it
+    changes: tests/db/test_planner_statements.py)."""
+    app = create_app(Settings(environment="development", random_page_cost=1.5), url=database_url)
+    async with app.router.lifespan_context(app), app.state.pool.acquire() as conn:
+        assert await conn.fetchval("SHOW random_page_cost") == "1.5"

@@ -1,4 +1,5 @@
-"""The planner's SQL round trips grow with the depth of a query, never with its rows."""
+"""The planner's statements: their round trips grow with the depth of a query, never with its
+rows, and their generic plans probe keys rather than scan small tables."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from api.context import Identity, RequestContext
 from api.settings import Settings
 from db.organizations import add_member, create_organization
 from db.planner.mapping import ReadContext
+from db.tenancy import tenant_transaction
 from tests.arrange import objective_tree
 
 NESTED = """query ($cycle: ID!, $n: Int!) {
@@ -118,3 +120,95 @@ def test_a_total_by_cycle_and_status_sums_counts_instead_of_counting_rows() -> N
         ("objective.children", ()),
     ):
         assert total_of(relation, filters).startswith("SELECT count(*) AS total FROM objective t")
+
+
+LIST_PAGE = """query ($cycle: ID!) {
+  objectives(filter: {cycleId: $cycle, status: [ACTIVE]}, orderBy: {field: TITLE}, first: 50) {
+    nodes { title ownerTeam { name } }
+  }
+}"""
+
+
+class RecordingConnection(CountingConnection):
+    """Counts, and keeps each statement with its arguments."""
+
+    def __init__(self, conn: Any) -> None:
+        super().__init__(conn)
+        self.fetched: list[tuple[str, tuple[Any, ...]]] = []
+
+    async def fetch(self, query: str, *args: Any) -> Any:
+        self.fetched.append((query, args))
+        return await super().fetch(query, *args)
+
+
+async def _literal(conn: Any, value: Any) -> str:
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        array = [None if v is None else str(v) for v in value]
+        return str(await conn.fetchval("SELECT quote_literal($1::text[]::text)", array))
+    return str(await conn.fetchval("SELECT quote_literal($1::text)", str(value)))
+
+
+async def test_a_list_page_probes_each_owner_team_by_key_in_its_generic_plan(
+    pool: asyncpg.Pool[Any], database_url: str
+) -> None:
+    from db.pool import create_pool
+    from schema.ids import encode_id
+
+    # given an organisation of 200 teams, a cycle of team objectives, and fresh statistics
+    identity, _ = await _organization_with(pool, 0)
+    organization_id = identity.organization_id
+    async with pool.acquire() as conn, conn.transaction():
+        cycle_id = await conn.fetchval(
+            """INSERT INTO cycle (organization_id, name, starts_on, ends_on)
+               VALUES ($1, 'Teams', '2026-10-01', '2026-12-31') RETURNING id""",
+            organization_id,
+        )
+        await conn.execute(
+            """WITH teams AS (
+                 INSERT INTO team (organization_id, name)
+                 SELECT $1, 'Team ' || n FROM generate_series(1, 200) AS n RETURNING id)
+               INSERT INTO objective (organization_id, cycle_id, level, owner_team_id, title)
+               SELECT $1, $2, 'TEAM', id, 'Objective of team ' || id FROM teams""",
+            organization_id,
+            cycle_id,
+        )
+        await conn.execute("ANALYZE team; ANALYZE objective")
+    # when a list page with each objective's owner team is read on a connection of the API's
+    settings = Settings()
+    app_pool = await create_pool(
+        database_url,
+        min_size=1,
+        max_size=1,
+        role=settings.database_role,
+        random_page_cost=settings.random_page_cost,
+    )
+    try:
+        async with app_pool.acquire() as conn:
+            recording = RecordingConnection(conn)
+            ctx = RequestContext(
+                settings=settings,
+                identity=identity,
+                read=ReadContext(organization_id, identity.user_id, dt.datetime.now(dt.UTC), "UTC"),
+                request_id="test",
+                conn=recording,  # type: ignore[arg-type]
+            )
+            body = await executor.execute(
+                ctx, LIST_PAGE, None, {"cycle": encode_id("Cycle", cycle_id)}
+            )
+            assert len(body["data"]["objectives"]["nodes"]) == 50
+            [(sql, args)] = recording.fetched
+            async with tenant_transaction(conn, organization_id, mode="read", generic_plans=True):
+                await conn.execute(f"PREPARE page AS {sql}")
+                values = [await _literal(conn, a) for a in args]
+                plan = "\n".join(
+                    r[0] for r in await conn.fetch(f"EXPLAIN EXECUTE page({', '.join(values)})")
+                )
+                await conn.execute("DEALLOCATE page")
+    finally:
+        await app_pool.close()
+    # then each owner team is one probe of the team's key, not a scan of the organisation's
+    # teams (the plan with PostgreSQL's default random_page_cost, 4.0)
+    assert "Index Scan using team_pkey on team" in plan
+    assert "Seq Scan on team" not in plan
