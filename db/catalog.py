@@ -233,14 +233,17 @@ KEY_RESULT = Source(
         "unit": "t.unit::text",
         "currency": "t.currency",
         "unit_label": "t.unit_label",
-        "start_value": "t.start_value",
-        "target_value": "t.target_value",
+        # numeric as text, the form the Decimal scalar answers in (db/pool.py): cast here, the
+        # server writes it and asyncpg's own text decoding keeps it, without a call of the
+        # numeric codec per value (a dashboard has thousands).
+        "start_value": "t.start_value::text",
+        "target_value": "t.target_value::text",
         "threshold_direction": "t.threshold_direction::text",
-        "weight": "t.weight",
+        "weight": "t.weight::text",
         "cadence": "t.cadence::text",
         "data_source": "t.data_source",
         "external_id": "t.external_id",
-        "current_value": "t.current_value",
+        "current_value": "t.current_value::text",
         "done": "t.done",
         "last_check_in_id": "t.last_check_in_id",
         "last_measured_at": "t.last_measured_at",
@@ -292,7 +295,7 @@ CHECK_IN = Source(
         "id": "t.id",
         "key_result_id": "t.key_result_id",
         "author_id": "t.author_id",
-        "value": "t.value",
+        "value": "t.value::text",  # numeric as text, as key_result's
         "done": "t.done",
         "confidence": "t.confidence::text",
         "comment": "t.comment",
