@@ -456,13 +456,15 @@ class _Runner:
         groups: dict[int, list[Any]] = {}
         totals: dict[int, int] = {}
         last_key = f"{ROW_KEY_PREFIX}{len(order.keys) - 1}"
-        for row in rows:
-            idx = row["__idx"]
-            if shape.with_total:
+        if shape.with_total:
+            for row in rows:
+                idx = row["__idx"]
                 totals[idx] = row["__total"]
-                if row[last_key] is None:  # a parent without rows, kept for its count
-                    continue
-            groups.setdefault(idx, []).append(row)
+                if row[last_key] is not None:  # else a parent without rows, kept for its count
+                    groups.setdefault(idx, []).append(row)
+        else:
+            for row in rows:  # a dashboard's thousands of key results: the loop stays lean
+                groups.setdefault(row["__idx"], []).append(row)
         cursor_of = _cursor_maker(len(order.keys))
         position = {k: i + 1 for i, k in enumerate(keys)}
         # Each node plan's own relations, queued across every parent's page.

@@ -79,11 +79,14 @@ _OWNERSHIP_NEEDS = ("owner_user_id", "objective_owner_user_id", "objective_owner
 
 
 def _progress(row: Row, ctx: ReadContext) -> float:
+    # Once per key result of a dashboard (thousands per answer): the numbers are converted
+    # inline, three calls of _number fewer per row.
+    start, target, current = row["start_value"], row["target_value"], row["current_value"]
     return progress(
         row["kind"],
-        _number(row["start_value"]),
-        _number(row["target_value"]),
-        _number(row["current_value"]),
+        None if start is None else float(start),
+        None if target is None else float(target),
+        None if current is None else float(current),
         row["threshold_direction"],
         row["done"],
     )
