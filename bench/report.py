@@ -264,7 +264,12 @@ def render(meta: dict[str, Any], results: list[dict[str, Any]]) -> str:
         f"(seed {meta['seed']}); {rounds}; {meta['duration_s']} s per run "
         f"after a {meta['warmup_s']} s warm-up at concurrency {meta['warmup_conc']}; servers "
         f"on CPU {meta['pin_server']}, wrk (1 thread) and Postgres on CPU "
-        f"{meta['pin_load']}/{meta['pin_pg']}.",
+        f"{meta['pin_load']}/{meta['pin_pg']}."
+        + (
+            " PostGraphile under row-level security (`--peer-tenancy rls`)."
+            if meta.get("peer_tenancy") == "rls"
+            else ""
+        ),
         "",
         f"Versions: okrql {v.get('okrql', '?')}"
         + (f" (source snapshot {v['okrql_source']})" if v.get("okrql_source") else "")

@@ -51,7 +51,7 @@ from bench.config import RESULTS_DIR, DatabaseConfig, admin_url_from_env
 from bench.loadgen import N_VARIABLES
 from bench.measure import describe, measure
 from bench.servers import Server, ServerError
-from bench.targets import KINDS, Target, all_targets, target_on
+from bench.targets import KINDS, PEER_TENANCIES, Target, all_targets, target_on
 
 QUICK = {"conc": "1,16", "duration": 5, "warmup": 2}
 
@@ -82,6 +82,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--pin-server", default="1", help="CPU for the servers, or 'none'")
     ap.add_argument("--pin-load", default="0", help="CPU for wrk, or 'none'")
     ap.add_argument("--pin-pg", default="0", help="CPU for Postgres, or 'none'")
+    ap.add_argument(
+        "--peer-tenancy",
+        choices=PEER_TENANCIES,
+        default="none",
+        help="rls: PostGraphile binds the organisation and runs under row-level security",
+    )
     ap.add_argument("--check-only", action="store_true", help="correctness checks, no load")
     ap.add_argument("--update-readme", action="store_true", help="put the table in README.md")
     ap.add_argument("--out", type=Path, help="results directory (default results/<time>)")
@@ -418,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, cfg: DatabaseConfig, names: list[str], src: Path) -> int:
-    targets_by_name = all_targets(cfg.url_for, src)
+    targets_by_name = all_targets(cfg.url_for, src, args.peer_tenancy)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     outdir = args.out or RESULTS_DIR / stamp
     outdir.mkdir(parents=True, exist_ok=True)
@@ -432,6 +438,7 @@ def run(args: argparse.Namespace, cfg: DatabaseConfig, names: list[str], src: Pa
     bench.meta.update(
         scale=args.scale,
         seed=args.seed,
+        peer_tenancy=args.peer_tenancy,
         duration_s=args.duration,
         warmup_s=args.warmup,
         warmup_conc=args.warmup_conc,

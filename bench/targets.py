@@ -109,10 +109,17 @@ def okrql(database_url: str, port: int = OKRQL_PORT, src: Path = PROJECT_DIR) ->
     )
 
 
-def postgraphile(database_url: str, port: int = POSTGRAPHILE_PORT) -> Target:
+PEER_TENANCIES = ("none", "rls")
+
+
+def postgraphile(database_url: str, port: int = POSTGRAPHILE_PORT, tenancy: str = "none") -> Target:
+    """The peer; `tenancy` "rls" binds every request to the bench organisation under okrql's
+    API role, so row-level security applies to it too (graphile.config.mjs)."""
+    assert tenancy in PEER_TENANCIES
     return Target(
         name="postgraphile",
-        label="PostGraphile 5 (amber preset, Node 22, CLI)",
+        label="PostGraphile 5 (amber preset, Node 22, CLI"
+        + (", row-level security through pgSettings)" if tenancy == "rls" else ")"),
         port=port,
         command=[
             str(node_bin()),
@@ -126,21 +133,25 @@ def postgraphile(database_url: str, port: int = POSTGRAPHILE_PORT) -> Target:
             "PORT": str(port),
             "POOL_MAX": POOL_SIZE,
             "NODE_ENV": "production",
+            "PEER_TENANCY": tenancy,
         },
         hooks=postgraphile_hooks,
         documents=_documents("postgraphile"),
     )
 
 
-def all_targets(url_for: Callable[[str], str], src: Path = PROJECT_DIR) -> dict[str, Target]:
+def all_targets(
+    url_for: Callable[[str], str], src: Path = PROJECT_DIR, peer_tenancy: str = "none"
+) -> dict[str, Target]:
     """The peer first, then okrql (from `src`); each on its own database, `url_for(name)`."""
-    return {
-        t.name: t for t in (postgraphile(url_for("postgraphile")), okrql(url_for("okrql"), src=src))
-    }
+    peer = postgraphile(url_for("postgraphile"), tenancy=peer_tenancy)
+    return {t.name: t for t in (peer, okrql(url_for("okrql"), src=src))}
 
 
 def target_on(target: Target, database_url: str, port_offset: int) -> Target:
     """Another server of the same target: its own database and port (W3's later rounds)."""
     if target.name == "okrql":
         return okrql(database_url, OKRQL_PORT + port_offset, src=target.cwd)
-    return postgraphile(database_url, POSTGRAPHILE_PORT + port_offset)
+    return postgraphile(
+        database_url, POSTGRAPHILE_PORT + port_offset, tenancy=target.env["PEER_TENANCY"]
+    )

@@ -34,6 +34,16 @@ const preset = {
     graphiql: false,
     watch: false,
   },
-  grafast: { explain: process.env.PG_EXPLAIN === "1" },
+  grafast: {
+    explain: process.env.PG_EXPLAIN === "1",
+    // PEER_TENANCY=rls (bench.run --peer-tenancy rls): every request binds the bench
+    // organisation and acts as okrql's API role, so row-level security applies to the peer as
+    // it does to okrql. That is how a multi-tenant PostGraphile deployment isolates tenants
+    // (pgSettings, here fixed where a real one would take them from the caller's JWT).
+    // Unset: the peer connects as the database owner and RLS does not apply to it.
+    ...(process.env.PEER_TENANCY === "rls"
+      ? { context: () => ({ pgSettings: { role: "okrql_app", "okrql.organization_id": "1" } }) }
+      : {}),
+  },
 };
 export default preset;
