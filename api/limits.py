@@ -23,11 +23,9 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLField,
-    GraphQLIncludeDirective,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
-    GraphQLSkipDirective,
     GraphQLSyntaxError,
     InlineFragmentNode,
     OperationDefinitionNode,
@@ -40,8 +38,10 @@ from graphql import (
     is_object_type,
     parse,
 )
-from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
+from graphql.execution.values import VariableValues, get_argument_values
 from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef
+
+from db.planner.collect import FieldCollector
 
 DEPTH_LIMIT_EXCEEDED = "DEPTH_LIMIT_EXCEEDED"
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
@@ -351,7 +351,7 @@ def _bad_input(message: str, node: FieldNode, path: Sequence[str]) -> GraphQLErr
     return GraphQLError(message, node, path=list(path), extensions={"code": BAD_USER_INPUT})
 
 
-class _CostCounter:
+class _CostCounter(FieldCollector):
     def __init__(
         self,
         schema: GraphQLSchema,
@@ -359,59 +359,11 @@ class _CostCounter:
         variables: VariableValues,
         max_page_size: int,
     ) -> None:
-        self.schema = schema
-        self.fragments = fragments
-        self.variables = variables
+        super().__init__(schema, fragments, variables.coerced)
+        self.variable_values = variables
         self.max_page_size = max_page_size
         # A selection is costed once per type: fragments spread many times cost no more time.
         self.memo: dict[tuple[str, tuple[int, ...]], int] = {}
-
-    def _included(self, node: FieldNode | InlineFragmentNode | FragmentSpreadNode) -> bool:
-        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
-        if skip is not None and skip["if"]:
-            return False
-        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
-        return not (include is not None and not include["if"])
-
-    def _applies(self, condition: str | None, runtime: GraphQLObjectType) -> bool:
-        if condition is None or condition == runtime.name:
-            return True
-        condition_type = self.schema.get_type(condition)
-        return is_abstract_type(condition_type) and self.schema.is_sub_type(
-            condition_type,  # type: ignore[arg-type]
-            runtime,
-        )
-
-    def collect(
-        self, runtime: GraphQLObjectType, selection_sets: Iterable[SelectionSetNode]
-    ) -> dict[str, list[FieldNode]]:
-        """The spec's CollectFields: response key -> its field nodes."""
-        fields: dict[str, list[FieldNode]] = {}
-        visited: set[str] = set()
-
-        def walk(selection_set: SelectionSetNode) -> None:
-            for selection in selection_set.selections:
-                if not self._included(selection):  # type: ignore[arg-type]
-                    continue
-                if isinstance(selection, FieldNode):
-                    key = selection.alias.value if selection.alias else selection.name.value
-                    fields.setdefault(key, []).append(selection)
-                elif isinstance(selection, InlineFragmentNode):
-                    condition = selection.type_condition
-                    if self._applies(condition.name.value if condition else None, runtime):
-                        walk(selection.selection_set)
-                elif isinstance(selection, FragmentSpreadNode):
-                    name = selection.name.value
-                    fragment = self.fragments.get(name)
-                    if name in visited or fragment is None:
-                        continue
-                    visited.add(name)
-                    if self._applies(fragment.type_condition.name.value, runtime):
-                        walk(fragment.selection_set)
-
-        for selection_set in selection_sets:
-            walk(selection_set)
-        return fields
 
     def selection_cost(
         self,
@@ -443,7 +395,7 @@ class _CostCounter:
     def _arguments(self, field_def: GraphQLField, node: FieldNode) -> dict[str, Any]:
         if not field_def.args:
             return {}
-        return get_argument_values(field_def, node, self.variables)
+        return get_argument_values(field_def, node, self.variable_values)
 
     def field_cost(
         self, field_def: GraphQLField, nodes: list[FieldNode], path: tuple[str, ...]

@@ -10,31 +10,28 @@ per-request argument values are read when a fetch runs.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLAbstractType,
     GraphQLError,
     GraphQLField,
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
-    InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
     get_named_type,
-    is_abstract_type,
     is_scalar_type,
     specified_scalar_types,
 )
-from graphql.language import BooleanValueNode, VariableNode
 
 from db.catalog import SOURCE_BY_TYPE, SOURCES, Source
+from db.planner.collect import FieldCollector
 from db.planner.mapping import (
     METADATA_KEY,
     WIRE_FORMS,
@@ -144,73 +141,15 @@ def _serializer(field_def: GraphQLField, from_database: bool) -> Callable[[Any],
     return lambda value: None if value is None else serialize(value)
 
 
-class _Compiler:
+class _Compiler(FieldCollector):
     def __init__(
         self,
         schema: GraphQLSchema,
         fragments: Mapping[str, FragmentDefinitionNode],
         variables: Mapping[str, Any],
     ) -> None:
-        self.schema = schema
-        self.fragments = fragments
-        self.variables = variables
+        super().__init__(schema, fragments, variables)
         self.fold_count = 0
-
-    # --- field collection (the spec's CollectFields, with @skip/@include) -------------------
-
-    def _included(self, node: FieldNode | InlineFragmentNode | FragmentSpreadNode) -> bool:
-        for directive in node.directives or ():
-            name = directive.name.value
-            if name not in ("skip", "include"):
-                continue
-            value_node = (directive.arguments or ())[0].value
-            if isinstance(value_node, VariableNode):
-                value = bool(self.variables.get(value_node.name.value))
-            else:
-                assert isinstance(value_node, BooleanValueNode)
-                value = value_node.value
-            if (name == "skip") == value:
-                return False
-        return True
-
-    def _applies(self, condition: str | None, runtime: GraphQLObjectType) -> bool:
-        if condition is None or condition == runtime.name:
-            return True
-        cond_type = self.schema.get_type(condition)
-        return is_abstract_type(cond_type) and self.schema.is_sub_type(
-            cond_type,  # type: ignore[arg-type]
-            runtime,
-        )
-
-    def collect(
-        self, runtime: GraphQLObjectType, selection_sets: Iterable[SelectionSetNode]
-    ) -> dict[str, list[FieldNode]]:
-        fields: dict[str, list[FieldNode]] = {}
-        visited: set[str] = set()
-
-        def walk(selection_set: SelectionSetNode) -> None:
-            for selection in selection_set.selections:
-                if not self._included(selection):  # type: ignore[arg-type]
-                    continue
-                if isinstance(selection, FieldNode):
-                    key = selection.alias.value if selection.alias else selection.name.value
-                    fields.setdefault(key, []).append(selection)
-                elif isinstance(selection, InlineFragmentNode):
-                    condition = selection.type_condition
-                    if self._applies(condition.name.value if condition else None, runtime):
-                        walk(selection.selection_set)
-                elif isinstance(selection, FragmentSpreadNode):
-                    name = selection.name.value
-                    if name in visited:
-                        continue
-                    visited.add(name)
-                    fragment = self.fragments[name]
-                    if self._applies(fragment.type_condition.name.value, runtime):
-                        walk(fragment.selection_set)
-
-        for selection_set in selection_sets:
-            walk(selection_set)
-        return fields
 
     @staticmethod
     def _sub_selections(nodes: list[FieldNode]) -> list[SelectionSetNode]:
