@@ -10,6 +10,7 @@ import asyncpg
 
 from db.progress import Connection
 from db.queries import query
+from domain.key_results import KeyResultDraft
 
 # The constraints whose violations are the caller's input, not a bug (see alembic 0001).
 _EXTERNAL_ID_KEY = "key_result_organization_id_external_id_key"
@@ -23,28 +24,6 @@ class ExternalIdTakenError(Exception):
 
 class OwnerNotMemberError(Exception):
     """The owner left the organisation between the membership check and the write."""
-
-
-@dataclass(frozen=True, slots=True)
-class KeyResultValues:
-    """The editable columns of a key result."""
-
-    title: str
-    description: str | None
-    kind: str
-    result_type: str
-    unit: str
-    currency: str | None
-    unit_label: str | None
-    start_value: Decimal | None
-    target_value: Decimal | None
-    threshold_direction: str | None
-    weight: Decimal
-    owner_id: int | None
-    cadence: str
-    data_source: str | None
-    external_id: str | None
-    position: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +41,7 @@ class LockedKeyResult:
     objective_id: int
     objective_status: str
     version: int
-    values: KeyResultValues
+    values: KeyResultDraft
     # Who owns its objective (authorization).
     objective_owner_user_id: int | None = None
     objective_owner_team_id: int | None = None
@@ -99,7 +78,7 @@ async def next_position(conn: Connection, organization_id: int, objective_id: in
     return position
 
 
-def _arguments(values: KeyResultValues) -> tuple[object, ...]:
+def _arguments(values: KeyResultDraft) -> tuple[object, ...]:
     return (
         values.title,
         values.description,
@@ -133,7 +112,7 @@ async def insert(
     conn: Connection,
     organization_id: int,
     objective_id: int,
-    values: KeyResultValues,
+    values: KeyResultDraft,
     now: dt.datetime,
 ) -> int:
     """Insert a key result; its id. Raises ExternalIdTakenError / OwnerNotMemberError."""
@@ -163,7 +142,7 @@ async def lock(
         objective_id=row["objective_id"],
         objective_status=row["objective_status"],
         version=row["version"],
-        values=KeyResultValues(
+        values=KeyResultDraft(
             title=row["title"],
             description=row["description"],
             kind=row["kind"],
@@ -190,7 +169,7 @@ async def update(
     conn: Connection,
     organization_id: int,
     key_result_id: int,
-    values: KeyResultValues,
+    values: KeyResultDraft,
     now: dt.datetime,
 ) -> int:
     """Write the key result's editable state; its new version. Raises like `insert`."""

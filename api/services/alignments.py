@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from api.context import Identity
 from api.services import progress
+from api.services.audit import log_change
 from db import alignments as db
-from db import events
 from db.progress import Connection
 from db.tenancy import tenant_transaction
 from domain.alignments import (
@@ -112,14 +112,12 @@ async def align_objective(
             raise DomainError(existing_problems(True)) from None
         # Parents driven by CHILDREN or BOTH now count this child, and their ancestors them.
         await progress.refresh_objectives(conn, organization_id, [parent_id])
-        await events.record(
+        await log_change(
             conn,
-            organization_id,
+            identity,
             type="alignment.created",
             subject_type="Alignment",
             subject_id=alignment_id,
-            actor_user_id=identity.user_id,
-            actor_api_key_id=identity.api_key_id,
             before=None,
             after={
                 "childObjectiveId": child_id,
@@ -149,14 +147,12 @@ async def remove_alignment(
                 "The child is not aligned under this parent.",
             )
         await progress.refresh_objectives(conn, organization_id, [parent_id])
-        await events.record(
+        await log_change(
             conn,
-            organization_id,
+            identity,
             type="alignment.removed",
             subject_type="Alignment",
             subject_id=removed.id,
-            actor_user_id=identity.user_id,
-            actor_api_key_id=identity.api_key_id,
             before={
                 "childObjectiveId": child_id,
                 "parentObjectiveId": parent_id,

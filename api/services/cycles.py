@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from api.context import Identity
+from api.services.audit import log_change
 from db import cycles as db
-from db import events
 from db.cycles import CycleNameTakenError, CycleRow
 from db.progress import Connection
 from db.tenancy import tenant_transaction
@@ -68,14 +68,12 @@ async def create_cycle(conn: Connection, identity: Identity, command: CreateCycl
                 ends_on=command.ends_on,
                 parent_cycle_id=command.parent_cycle_id,
             )
-            await events.record(
+            await log_change(
                 conn,
-                organization_id,
+                identity,
                 type="cycle.created",
                 subject_type="Cycle",
                 subject_id=cycle.id,
-                actor_user_id=identity.user_id,
-                actor_api_key_id=identity.api_key_id,
                 before=None,
                 after=_snapshot(cycle),
             )
@@ -158,14 +156,12 @@ async def update_cycle(conn: Connection, identity: Identity, command: UpdateCycl
                 ends_on=ends_on,
                 parent_cycle_id=parent_id,
             )
-            await events.record(
+            await log_change(
                 conn,
-                organization_id,
+                identity,
                 type="cycle.updated",
                 subject_type="Cycle",
                 subject_id=current.id,
-                actor_user_id=identity.user_id,
-                actor_api_key_id=identity.api_key_id,
                 before=_snapshot(current),
                 after=_snapshot(updated),
             )

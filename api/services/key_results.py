@@ -9,7 +9,7 @@ from typing import Any
 
 from api.context import Identity
 from api.services import progress
-from db import events
+from api.services.audit import log_change
 from db import key_results as db
 from db.progress import Connection
 from db.tenancy import tenant_transaction
@@ -55,14 +55,6 @@ def _ownership(locked: db.LockedKeyResult) -> KeyResultOwnership:
 class KeyResultWritten:
     key_result_id: int
     objective_id: int
-
-
-def _values(draft: KeyResultDraft) -> db.KeyResultValues:
-    return db.KeyResultValues(**asdict(draft))
-
-
-def _draft(values: db.KeyResultValues) -> KeyResultDraft:
-    return KeyResultDraft(**asdict(values))
 
 
 def _snapshot(draft: KeyResultDraft, objective_id: int, version: int) -> dict[str, Any]:
@@ -127,23 +119,19 @@ async def create_key_result(
             ]
         )
         try:
-            key_result_id = await db.insert(
-                conn, organization_id, objective.id, _values(draft), now
-            )
+            key_result_id = await db.insert(conn, organization_id, objective.id, draft, now)
         except (db.ExternalIdTakenError, db.OwnerNotMemberError) as error:
             raise _constraint_problem(error) from None
         # A new key result: its next check-in is due one cadence after its creation, and the
         # objective's weighted progress now counts it (at its start).
         await progress.refresh_key_results(conn, organization_id, [key_result_id])
         await progress.refresh_objectives(conn, organization_id, [objective.id])
-        await events.record(
+        await log_change(
             conn,
-            organization_id,
+            identity,
             type="key_result.created",
             subject_type="KeyResult",
             subject_id=key_result_id,
-            actor_user_id=identity.user_id,
-            actor_api_key_id=identity.api_key_id,
             before=None,
             after=_snapshot(draft, objective.id, 1),
         )
@@ -166,7 +154,7 @@ async def update_key_result(
             raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such key result.")
         require(may_update_key_result(identity.actor, _ownership(locked)), _MAY_NOT_UPDATE)
         raise_problems(stale_version(command.version, locked.version))
-        before = _draft(locked.values)
+        before = locked.values
         after = apply_update(before, command)
         owner_changed = after.owner_id != before.owner_id
         raise_problems(
@@ -179,19 +167,17 @@ async def update_key_result(
             ]
         )
         try:
-            version = await db.update(conn, organization_id, locked.id, _values(after), now)
+            version = await db.update(conn, organization_id, locked.id, after, now)
         except (db.ExternalIdTakenError, db.OwnerNotMemberError) as error:
             raise _constraint_problem(error) from None
         await progress.refresh_key_results(conn, organization_id, [locked.id])
         await progress.refresh_objectives(conn, organization_id, [locked.objective_id])
-        await events.record(
+        await log_change(
             conn,
-            organization_id,
+            identity,
             type="key_result.updated",
             subject_type="KeyResult",
             subject_id=locked.id,
-            actor_user_id=identity.user_id,
-            actor_api_key_id=identity.api_key_id,
             before=_snapshot(before, locked.objective_id, locked.version),
             after=_snapshot(after, locked.objective_id, version),
         )
@@ -222,15 +208,13 @@ async def delete_key_result(
         )
         await db.delete(conn, organization_id, locked.id)
         await progress.refresh_objectives(conn, organization_id, [locked.objective_id])
-        await events.record(
+        await log_change(
             conn,
-            organization_id,
+            identity,
             type="key_result.deleted",
             subject_type="KeyResult",
             subject_id=locked.id,
-            actor_user_id=identity.user_id,
-            actor_api_key_id=identity.api_key_id,
-            before=_snapshot(_draft(locked.values), locked.objective_id, locked.version),
+            before=_snapshot(locked.values, locked.objective_id, locked.version),
             after=None,
         )
     return KeyResultWritten(locked.id, locked.objective_id)

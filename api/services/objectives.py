@@ -13,7 +13,7 @@ from typing import Any
 
 from api.context import Identity
 from api.services import progress
-from db import events
+from api.services.audit import log_change
 from db import objectives as db
 from db import progress as progress_db
 from db.objectives import Fields, Lifecycle, ObjectiveRow
@@ -413,14 +413,12 @@ async def _record(
     before: ObjectiveRow | None,
     after: ObjectiveRow | None,
 ) -> None:
-    await events.record(
+    await log_change(
         conn,
-        identity.organization_id,
+        identity,
         type=type,
         subject_type="Objective",
         subject_id=objective_id,
-        actor_user_id=identity.user_id,
-        actor_api_key_id=identity.api_key_id,
         before=None if before is None else _snapshot(before),
         after=None if after is None else _snapshot(after),
     )

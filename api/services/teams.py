@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.context import Identity
-from db import events
+from api.services.audit import log_change
 from db import teams as db
 from db.progress import Connection
 from db.teams import TeamNameTakenError, TeamRow
@@ -72,14 +72,12 @@ async def create_team(conn: Connection, identity: Identity, command: CreateTeam)
                 description=command.description,
                 parent_team_id=command.parent_team_id,
             )
-            await events.record(
+            await log_change(
                 conn,
-                organization_id,
+                identity,
                 type="team.created",
                 subject_type="Team",
                 subject_id=team.id,
-                actor_user_id=identity.user_id,
-                actor_api_key_id=identity.api_key_id,
                 before=None,
                 after=_snapshot(team),
             )
@@ -139,14 +137,12 @@ async def update_team(conn: Connection, identity: Identity, command: UpdateTeam)
                 description=description,
                 parent_team_id=parent_id,
             )
-            await events.record(
+            await log_change(
                 conn,
-                organization_id,
+                identity,
                 type="team.updated",
                 subject_type="Team",
                 subject_id=current.id,
-                actor_user_id=identity.user_id,
-                actor_api_key_id=identity.api_key_id,
                 before=_snapshot(current),
                 after=_snapshot(updated),
             )
@@ -175,14 +171,12 @@ async def add_team_member(
             )
         raise_problems(problems)
         if await db.add_member(conn, organization_id, command.team_id, command.user_id):
-            await events.record(
+            await log_change(
                 conn,
-                organization_id,
+                identity,
                 type="team.member_added",
                 subject_type="Team",
                 subject_id=command.team_id,
-                actor_user_id=identity.user_id,
-                actor_api_key_id=identity.api_key_id,
                 before=None,
                 after={"userId": command.user_id},
             )
@@ -202,14 +196,12 @@ async def remove_team_member(
             raise DomainError.of(
                 UserErrorCode.NOT_FOUND, ("input", "userId"), "Not a member of the team."
             )
-        await events.record(
+        await log_change(
             conn,
-            organization_id,
+            identity,
             type="team.member_removed",
             subject_type="Team",
             subject_id=command.team_id,
-            actor_user_id=identity.user_id,
-            actor_api_key_id=identity.api_key_id,
             before={"userId": command.user_id},
             after=None,
         )

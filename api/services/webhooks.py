@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.context import Identity
-from db import events
+from api.services.audit import log_change
 from db import webhooks as db
 from db.progress import Connection
 from db.tenancy import tenant_transaction
@@ -60,13 +60,12 @@ async def create_endpoint(
             secret=chosen,
             created_by=identity.user_id,
         )
-        await events.record(
+        await log_change(
             conn,
-            organization_id,
+            identity,
             type="webhook_endpoint.created",
             subject_type="WebhookEndpoint",
             subject_id=endpoint_id,
-            actor_user_id=identity.user_id,
             before=None,
             # Never the secret: events are the audit history and are themselves delivered.
             after={"url": endpoint.url, "eventTypes": list(endpoint.event_types)},
@@ -98,13 +97,12 @@ async def update_endpoint(
         if changed is None:
             raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such endpoint.")
         before, after = changed
-        await events.record(
+        await log_change(
             conn,
-            organization_id,
+            identity,
             type="webhook_endpoint.updated",
             subject_type="WebhookEndpoint",
             subject_id=endpoint_id,
-            actor_user_id=identity.user_id,
             before=_audited(before),
             after=_audited(after),
         )
@@ -125,13 +123,12 @@ async def delete_endpoint(conn: Connection, identity: Identity, endpoint_id: int
     async with tenant_transaction(conn, organization_id):
         if not await db.delete_endpoint(conn, organization_id, endpoint_id):
             raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such endpoint.")
-        await events.record(
+        await log_change(
             conn,
-            organization_id,
+            identity,
             type="webhook_endpoint.deleted",
             subject_type="WebhookEndpoint",
             subject_id=endpoint_id,
-            actor_user_id=identity.user_id,
             before=None,
             after=None,
         )

@@ -1,0 +1,33 @@
+"""Logging a use case's change in the event log, with the caller as its actor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.context import Identity
+from db import events
+from db.progress import Connection
+
+
+async def log_change(
+    conn: Connection,
+    identity: Identity,
+    *,
+    type: str,
+    subject_type: str,
+    subject_id: int,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> int:
+    """Log one change made by the caller (a person, or an integration's API key)."""
+    return await events.record(
+        conn,
+        identity.organization_id,
+        type=type,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        actor_user_id=identity.user_id,
+        actor_api_key_id=identity.api_key_id,
+        before=before,
+        after=after,
+    )
