@@ -29,6 +29,7 @@ from graphql import (
     is_scalar_type,
     specified_scalar_types,
 )
+from graphql.language import ListValueNode, ObjectValueNode, ValueNode, VariableNode
 
 from db.catalog import SOURCE_BY_TYPE, SOURCES, Source
 from db.planner.collect import FieldCollector
@@ -107,6 +108,25 @@ class Fetch:
     plan: ObjectPlan | None = None  # kinds "one", "lookup" and "mutation" (the payload)
     shape: ConnectionShape | None = None  # kind "many"
     plans_by_type: dict[str, ObjectPlan] = field(default_factory=dict)  # kind "node"
+    # Arguments written as literals only are the same for every request of a cached plan:
+    # a read coerces them once (run.py); None until then, or when they name a variable.
+    constant_arguments: Mapping[str, Any] | None = None
+    arguments_are_constant: bool = False
+
+    def __post_init__(self) -> None:
+        self.arguments_are_constant = self.kind in ("many", "node", "lookup") and not any(
+            _names_variable(argument.value) for argument in self.field_node.arguments or ()
+        )
+
+
+def _names_variable(node: ValueNode) -> bool:
+    if isinstance(node, VariableNode):
+        return True
+    if isinstance(node, ListValueNode):
+        return any(_names_variable(v) for v in node.values)
+    if isinstance(node, ObjectValueNode):
+        return any(_names_variable(f.value) for f in node.fields)
+    return False
 
 
 @dataclass(eq=False)

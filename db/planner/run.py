@@ -10,8 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Protocol
 
 import orjson
@@ -91,7 +92,7 @@ def refusal(mapping: Many, ctx: ReadContext, path: Sequence[str]) -> GraphQLErro
 
 
 def page_arguments(
-    mapping: Many, args: dict[str, Any], max_page_size: int, path: Sequence[str]
+    mapping: Many, args: Mapping[str, Any], max_page_size: int, path: Sequence[str]
 ) -> tuple[int, str | None, list[str], list[Any], str | None]:
     """A connection's arguments as (first, after, filter names, filter values, order name)."""
     first: int = args["first"]
@@ -194,6 +195,15 @@ class _Runner:
         self.limits = limits
         self.statements = 0
 
+    def _arguments(self, fetch: Fetch) -> Mapping[str, Any]:
+        """A read's arguments, coerced once per plan when they are all literals."""
+        if fetch.constant_arguments is not None:
+            return fetch.constant_arguments
+        args = get_argument_values(fetch.field_def, fetch.field_node, self.variables)
+        if fetch.arguments_are_constant:
+            fetch.constant_arguments = MappingProxyType(args)
+        return args
+
     async def _fetch(self, sql: str, *args: Any) -> list[Any]:
         self.statements += 1
         return await self.conn.fetch(sql, self.ctx.organization_id, *args)
@@ -270,7 +280,7 @@ class _Runner:
         assert isinstance(mapping, Lookup)
         assert plan is not None
         assert plan.source is not None
-        args = get_argument_values(fetch.field_def, fetch.field_node, self.variables)
+        args = self._arguments(fetch)
         sql = lookup_sql(
             plan.source.name, mapping.lookup, plan.columns, plan.folds, self.tenant_filter
         )
@@ -335,7 +345,7 @@ class _Runner:
 
         mapping = fetch.mapping
         assert isinstance(mapping, NodeById)
-        args = get_argument_values(fetch.field_def, fetch.field_node, self.variables)
+        args = self._arguments(fetch)
         raw_ids: list[Any] = args["ids"] if mapping.many else [args["id"]]
         if len(raw_ids) > self.limits.max_page_size:
             raise bad_input(
@@ -414,7 +424,7 @@ class _Runner:
         )
         if refused is not None:
             raise refused
-        args = get_argument_values(fetch.field_def, fetch.field_node, self.variables)
+        args = self._arguments(fetch)
         first, after, filter_names, filter_values, order_name = page_arguments(
             mapping, args, self.limits.max_page_size, fetch.path
         )

@@ -337,6 +337,28 @@ async def test_aliases_of_one_relation_with_different_arguments_are_fetched_apar
         assert list(kr["three"]) == ["nodes", "totalCount"]
 
 
+async def test_a_planned_query_takes_each_requests_variables_beside_its_literals(
+    demo: GraphQLClient,
+) -> None:
+    # One document, planned once: literal arguments are coerced once for the plan, those
+    # naming a variable again for every request.
+    query = """query ($n: Int!, $id: ID!) {
+        literal: objectives(first: 2, filter: {level: TEAM, status: [ACTIVE]}) {
+          nodes { level status } }
+        variable: cycles(first: $n) { nodes { id } }
+        byLiteral: node(id: "Q3ljbGU6OTk5OTk5") { id }
+        byVariable: node(id: $id) { id } }"""
+    everything = await demo.data("{ cycles(first: 10) { nodes { id } } }")
+    ids = [c["id"] for c in everything["cycles"]["nodes"]]
+    assert len(ids) >= 3
+    for n, node_id in [(1, ids[0]), (3, ids[2]), (2, ids[1]), (3, ids[0])]:
+        data = await demo.data(query, {"n": n, "id": node_id})
+        assert [c["id"] for c in data["variable"]["nodes"]] == ids[:n]
+        assert data["byVariable"] == {"id": node_id}
+        assert data["byLiteral"] is None
+        assert data["literal"]["nodes"] == [{"level": "TEAM", "status": "ACTIVE"}] * 2
+
+
 async def test_skip_and_include_follow_variables(demo: GraphQLClient) -> None:
     query = """query ($with: Boolean!) { organization {
         name @include(if: $with) slug @skip(if: $with) } }"""
