@@ -54,6 +54,8 @@ class ScoringInputs:
     progress_source: str
     key_results: tuple[KeyResultInput, ...]
     children: tuple[ChildInput, ...]
+    # The progress stored now (read under the objective's lock, so current).
+    stored_progress: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,14 +133,14 @@ def scoring_from_rows(
     rows: Sequence[asyncpg.Record],
 ) -> tuple[list[ScoringInputs], list[ParentLink]]:
     """Scoring inputs from rows shaped as scoring_inputs' (rows of other parts are skipped)."""
-    sources: dict[int, str] = {}
+    sources: dict[int, tuple[str, float | None]] = {}
     key_results: dict[int, list[KeyResultInput]] = {}
     children: dict[int, list[ChildInput]] = {}
     parents: list[ParentLink] = []
     for r in rows:
         part, objective_id = r["part"], r["objective_id"]
         if part == "objective":
-            sources[objective_id] = r["source"]
+            sources[objective_id] = (r["source"], r["progress"])
         elif part == "key_result":
             key_results.setdefault(objective_id, []).append(
                 KeyResultInput(
@@ -175,8 +177,9 @@ def scoring_from_rows(
             progress_source=source,
             key_results=tuple(key_results.get(objective_id, ())),
             children=tuple(children.get(objective_id, ())),
+            stored_progress=stored,
         )
-        for objective_id, source in sorted(sources.items())
+        for objective_id, (source, stored) in sorted(sources.items())
     ]
     return inputs, parents
 

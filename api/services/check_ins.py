@@ -140,7 +140,7 @@ async def create_check_in(
     Round trips matter on this hot write path: one statement locks the key result and its
     objective and reads what the rules need, one appends the check-in, refreshes the key
     result's latest columns, logs the event and reads the objective's progress inputs; the
-    progress walk then needs one read per level above and one write.
+    progress walk then needs one read per level above, and one write if progress changed.
 
     The key result's current value follows the latest check-in by measured time, so a
     back-dated check-in joins the history without hiding a newer value.

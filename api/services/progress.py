@@ -65,7 +65,7 @@ async def refresh_objectives(
     Ancestors are found level by level, each level locked before its inputs and alignments are
     read (one statement per level); then everything is computed in memory children first, so
     an objective reached by two paths of different lengths (A -> P -> G and A -> G) is computed
-    once, after all of its children, and all of it is written in one statement. A caller that
+    once, after all of its children, and what changed is written in one statement. A caller that
     already locked the objectives passes what drives each as `locked_sources`, and one that
     read their scoring inputs after locking them (load_scoring_inputs' answer) as `loaded`.
     """
@@ -160,7 +160,14 @@ async def _store(
             if objective_id in inputs:
                 computed[objective_id] = _stored_progress(inputs[objective_id], computed)
         pending.difference_update(wave)
-    await db.write_progress(conn, organization_id, sorted(computed.items()), announce=announce)
+    # Only what changes is written: a value pushed again, a back-dated check-in or an edit of a
+    # title leaves progress as it is, and then no statement is sent at all.
+    changed = [
+        (objective_id, value)
+        for objective_id, value in sorted(computed.items())
+        if _changes(value, inputs[objective_id].stored_progress)
+    ]
+    await db.write_progress(conn, organization_id, changed, announce=announce)
 
 
 def _stored_progress(inputs: ScoringInputs, computed: Mapping[int, str | None]) -> str | None:
@@ -188,6 +195,12 @@ def _stored_progress(inputs: ScoringInputs, computed: Mapping[int, str | None]) 
     value = objective_progress(inputs.progress_source, key_results, children)
     # Six decimals: far below what a dashboard shows, and stable across recomputations.
     return None if value is None else str(round(value, 6))
+
+
+def _changes(computed: str | None, stored: float | None) -> bool:
+    # Progress lies in [0, 1] (a CHECK constraint) with six decimals, where distinct decimals
+    # stay distinct as floats: comparing floats compares the numerics the UPDATE would.
+    return _as_float(computed) != stored
 
 
 def _as_float(stored: str | None) -> float | None:

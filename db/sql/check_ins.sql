@@ -78,7 +78,7 @@ SELECT 'check_in' AS part, $13 AS objective_id, NULL::text AS source, NULL::text
 FROM ins
 UNION ALL
 SELECT 'objective', o.id, o.progress_source::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       NULL, NULL, NULL, NULL, NULL
+       NULL, o.progress::float8, NULL, NULL, NULL
 FROM objective AS o
 WHERE $15 AND o.organization_id = $1 AND o.id = $13
 UNION ALL

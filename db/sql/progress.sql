@@ -76,14 +76,15 @@ FOR NO KEY UPDATE
 
 -- name: scoring_inputs
 -- Everything the progress rules need about the given (locked) objectives, in one round trip:
--- what drives each one, its key results, its aligned children with their stored progress and
--- the alignment weights, and the objectives it supports (the next level of the walk up).
+-- what drives each one and its stored progress, its key results, its aligned children with
+-- their stored progress and the alignment weights, and the objectives it supports (the next
+-- level of the walk up).
 -- Numbers are read as float8: scoring is float maths (domain/key_results.py); exactness
 -- matters only where values are shown.
 SELECT 'objective' AS part, o.id AS objective_id, o.progress_source::text AS source,
        NULL::text AS kind, NULL::float8 AS start_value, NULL::float8 AS target_value,
        NULL::float8 AS current_value, NULL::text AS threshold_direction, NULL::boolean AS done,
-       NULL::float8 AS weight, NULL::bigint AS other_id, NULL::float8 AS progress
+       NULL::float8 AS weight, NULL::bigint AS other_id, o.progress::float8 AS progress
 FROM objective AS o
 WHERE o.organization_id = $1 AND o.id = ANY($2::bigint[])
 UNION ALL

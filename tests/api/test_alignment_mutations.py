@@ -12,6 +12,7 @@ from api.services.progress import recompute_all
 from domain.alignments import has_cycle
 from schema.ids import encode_id
 from tests.arrange import objective_tree
+from tests.derived import assert_matches_recomputation
 from tests.graphql import GraphQLClient
 
 ALIGN = """mutation ($input: AlignObjectiveInput!) {
@@ -138,20 +139,6 @@ async def _refused(
     return [(tuple(e["field"]), e["code"]) for e in payload["userErrors"]]
 
 
-async def _recomputed_matches(pool: asyncpg.Pool[Any], org: dict[str, Any]) -> None:
-    query = "SELECT id, progress::text FROM objective WHERE organization_id = $1 ORDER BY id"
-    async with pool.acquire() as conn:
-        incremental = [tuple(r) for r in await conn.fetch(query, org["id"])]
-        tx = conn.transaction()
-        await tx.start()
-        try:
-            await recompute_all(conn, org["id"])
-            scratch = [tuple(r) for r in await conn.fetch(query, org["id"])]
-        finally:
-            await tx.rollback()
-    assert incremental == scratch
-
-
 async def test_aligning_a_child_moves_a_parent_driven_by_children(
     gql: GraphQLClient, tree: dict[str, Any], pool: asyncpg.Pool[Any], org: dict[str, Any]
 ) -> None:
@@ -208,7 +195,7 @@ async def test_aligning_a_child_moves_a_parent_driven_by_children(
         "parentKeyResultId": tree["krs"][0],
         "weight": "2",
     }
-    await _recomputed_matches(pool, org)
+    await assert_matches_recomputation(pool, org["id"])
 
 
 async def test_an_objective_may_support_several_parents_across_overlapping_cycles(
@@ -236,7 +223,7 @@ async def test_an_objective_may_support_several_parents_across_overlapping_cycle
         gid(tree["annual"]),
     }
     assert not has_cycle(await _edges(pool, org))
-    await _recomputed_matches(pool, org)
+    await assert_matches_recomputation(pool, org["id"])
 
 
 async def test_the_parent_chain_follows_a_change_below(
@@ -256,7 +243,7 @@ async def test_the_parent_chain_follows_a_change_below(
     await gql.data(
         ALIGN, {"input": {"childObjectiveId": gid(alone), "parentObjectiveId": gid(root)}}
     )
-    await _recomputed_matches(pool, org)
+    await assert_matches_recomputation(pool, org["id"])
     annual = await pool.fetchval(
         "SELECT progress FROM objective WHERE organization_id = $1 AND id = $2",
         org["id"],
@@ -269,7 +256,7 @@ async def test_the_parent_chain_follows_a_change_below(
     )["removeAlignment"]
     # then the grandparent was recomputed each time, from scratch-equal inputs
     assert payload["userErrors"] == []
-    await _recomputed_matches(pool, org)
+    await assert_matches_recomputation(pool, org["id"])
     assert annual != await pool.fetchval(
         "SELECT progress FROM objective WHERE organization_id = $1 AND id = $2",
         org["id"],
@@ -309,7 +296,7 @@ async def test_removing_an_alignment(
         gql, pool, org, REMOVE, {"childObjectiveId": gid(first), "parentObjectiveId": gid(root)}
     )
     assert errors == [(("input", "parentObjectiveId"), "NOT_FOUND")]
-    await _recomputed_matches(pool, org)
+    await assert_matches_recomputation(pool, org["id"])
 
 
 def _bad_alignments(tree: dict[str, Any]) -> list[tuple[dict[str, Any], str, str]]:

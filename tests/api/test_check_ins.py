@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from schema.ids import encode_id
 from tests.arrange import objective_tree
+from tests.derived import assert_matches_recomputation
 from tests.graphql import GraphQLClient
 from tests.statements import statements_of
 
@@ -292,6 +294,52 @@ async def test_a_check_in_is_six_statements_with_or_without_objectives_above(
                 await asyncio.sleep(0)  # query loggers are called soon, not at once
             assert payload["userErrors"] == []
             assert len(log.statements) == 6, "\n".join(log.statements)
+
+
+async def test_a_check_in_that_leaves_progress_as_it_is_writes_no_progress(
+    app: Any, gql: GraphQLClient, pool: asyncpg.Pool[Any], org: dict[str, Any]
+) -> None:
+    """A value pushed again (an integration's schedule) or a back-dated one (a backfill)
+    leaves the objective's progress as it is: five statements, no progress write, no
+    `objective.progress_changed` event; a new value writes and announces it again."""
+    async with pool.acquire() as conn, conn.transaction():
+        [objective] = await objective_tree(conn, org["id"], org["admin_id"], 1)
+    data = await gql.data(
+        "query ($id: ID!) { node(id: $id) { ... on Objective {"
+        " keyResults(first: 1) { nodes { id } } } } }",
+        {"id": encode_id("Objective", objective)},
+    )
+    kr = data["node"]["keyResults"]["nodes"][0]["id"]
+    week_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(days=7)).isoformat()
+    pushes = [
+        ({"value": "42"}, 6, True),
+        ({"value": "42"}, 5, False),
+        ({"value": "10", "measuredAt": week_ago}, 5, False),
+        ({"value": "43"}, 6, True),
+    ]
+    for values, statements, announced in pushes:
+        variables = {"input": {"keyResultId": kr, "confidence": "ON_TRACK", **values}}
+        async with pool.acquire() as conn:
+            before = await _progress_events(conn, org["id"], objective)
+        with statements_of(app) as log:
+            payload = (await gql.data(W3, variables))["createCheckIn"]
+            await asyncio.sleep(0)  # query loggers are called soon, not at once
+        assert payload["userErrors"] == []
+        assert len(log.statements) == statements, "\n".join(log.statements)
+        async with pool.acquire() as conn:
+            assert await _progress_events(conn, org["id"], objective) == before + announced
+    # and what is stored is what a recomputation from scratch gives
+    await assert_matches_recomputation(pool, org["id"])
+
+
+async def _progress_events(conn: Any, organization_id: int, objective_id: int) -> int:
+    count: int = await conn.fetchval(
+        """SELECT count(*) FROM event WHERE organization_id = $1
+           AND type = 'objective.progress_changed' AND subject_id = $2""",
+        organization_id,
+        objective_id,
+    )
+    return count
 
 
 async def test_a_check_in_moves_the_objectives_above_that_follow_their_children(

@@ -11,10 +11,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from api.services.progress import recompute_all
 from domain.check_ins import add_months
 from schema.ids import decode_id_of, encode_id
 from tests.arrange import objective_tree
+from tests.derived import assert_matches_recomputation
 from tests.graphql import GraphQLClient
 
 KR_FIELDS = """id title description kind type unit currency unitLabel startValue targetValue
@@ -116,26 +116,6 @@ def _codes(errors: list[dict[str, Any]]) -> list[tuple[tuple[str, ...], str]]:
     return [(tuple(e["field"]), e["code"]) for e in errors]
 
 
-async def _recomputed_matches(pool: asyncpg.Pool[Any], org: dict[str, Any]) -> None:
-    """The incrementally maintained columns equal a recomputation from scratch."""
-    derived = (
-        "SELECT 'kr', id, current_value::text, done::text, last_check_in_id, next_check_in_due::text"
-        " FROM key_result WHERE organization_id = $1"
-        " UNION ALL SELECT 'o', id, progress::text, NULL, NULL, NULL"
-        " FROM objective WHERE organization_id = $1 ORDER BY 1, 2"
-    )
-    async with pool.acquire() as conn:
-        incremental = [tuple(r) for r in await conn.fetch(derived, org["id"])]
-        tx = conn.transaction()
-        await tx.start()
-        try:
-            await recompute_all(conn, org["id"])
-            scratch = [tuple(r) for r in await conn.fetch(derived, org["id"])]
-        finally:
-            await tx.rollback()
-    assert incremental == scratch
-
-
 # --- createKeyResult --------------------------------------------------------------------
 
 
@@ -209,7 +189,7 @@ async def test_a_numeric_key_result_joins_its_objective(
     assert event["before"] is None
     assert event["after"]["targetValue"] == "1170.50"
     assert (event["after"]["objectiveId"], event["after"]["version"]) == (tree["objective_id"], 1)
-    await _recomputed_matches(pool, org)
+    await assert_matches_recomputation(pool, org["id"])
 
 
 @pytest.mark.parametrize(
@@ -254,7 +234,7 @@ async def test_every_kind_and_unit_round_trips(
         {"id": kr["id"]},
     )
     assert read["node"] == kr
-    await _recomputed_matches(pool, org)
+    await assert_matches_recomputation(pool, org["id"])
 
 
 async def test_an_explicit_position_and_owner(
@@ -537,7 +517,7 @@ async def test_changing_target_weight_and_cadence_recomputes_progress_and_due_ti
     assert kr["objective"]["progress"] != before["objective"]["progress"]
     last = dt.datetime.fromisoformat(before["nextCheckInDue"]) - dt.timedelta(days=7)
     assert dt.datetime.fromisoformat(kr["nextCheckInDue"]) == last + dt.timedelta(days=14)
-    await _recomputed_matches(pool, org)
+    await assert_matches_recomputation(pool, org["id"])
 
 
 async def test_changing_the_kind_needs_the_new_kinds_fields(
@@ -558,7 +538,7 @@ async def test_changing_the_kind_needs_the_new_kinds_fields(
     )["updateKeyResult"]
     assert payload["userErrors"] == []
     assert (payload["keyResult"]["kind"], payload["keyResult"]["progress"]) == ("MILESTONE", 0.0)
-    await _recomputed_matches(pool, org)
+    await assert_matches_recomputation(pool, org["id"])
     payload = (
         await gql.data(
             UPDATE,
@@ -569,7 +549,7 @@ async def test_changing_the_kind_needs_the_new_kinds_fields(
     assert payload["userErrors"] == []
     # the latest check-in (30) is at least 20
     assert payload["keyResult"]["progress"] == 1.0
-    await _recomputed_matches(pool, org)
+    await assert_matches_recomputation(pool, org["id"])
 
 
 @pytest.mark.parametrize(
@@ -704,7 +684,7 @@ async def test_deleting_a_key_result_takes_its_check_ins_and_keeps_alignments(
         "Key result 0.0",
         None,
     )
-    await _recomputed_matches(pool, org)
+    await assert_matches_recomputation(pool, org["id"])
 
 
 async def test_deleting_the_last_key_result_leaves_no_progress(
