@@ -162,14 +162,8 @@ def _serializer(field_def: GraphQLField, from_database: bool) -> Callable[[Any],
 
 
 class _Compiler(FieldCollector):
-    def __init__(
-        self,
-        schema: GraphQLSchema,
-        fragments: Mapping[str, FragmentDefinitionNode],
-        variables: Mapping[str, Any],
-    ) -> None:
-        super().__init__(schema, fragments, variables)
-        self.fold_count = 0
+    # Folds named so far in this operation (their aliases j1, j2, ...); counted per instance.
+    fold_count = 0
 
     @staticmethod
     def _sub_selections(nodes: list[FieldNode]) -> list[SelectionSetNode]:
