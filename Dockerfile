@@ -3,6 +3,7 @@ WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./
 COPY api ./api
 COPY schema ./schema
+COPY services ./services
 COPY db ./db
 COPY domain ./domain
 COPY alembic ./alembic

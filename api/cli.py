@@ -31,8 +31,8 @@ def _database_url() -> str:
 
 
 async def _seed_demo(url: str) -> int:
-    from api.services.demo import seed_demo
     from db.pool import create_pool
+    from services.demo import seed_demo
 
     pool = await create_pool(url, min_size=1, max_size=1)
     try:
@@ -192,7 +192,8 @@ async def _in_organization(url: str, slug: str, work: Any) -> Any:
 def cmd_key_create(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from api.auth.api_keys import ApiKeyInputError, issue_key
+    from domain.api_keys import ApiKeyInputError
+    from services.api_keys import issue_key
 
     expires_at = None
     if args.expires_in_days is not None:
@@ -224,8 +225,8 @@ def cmd_key_create(args: argparse.Namespace) -> int:
 
 
 def cmd_key_revoke(args: argparse.Namespace) -> int:
-    from api.auth.api_keys import revoke_key
     from db.api_keys import ids_by_prefix
+    from services.api_keys import revoke_key
 
     async def revoke(conn: Any, organization_id: int) -> int:
         ids = await ids_by_prefix(conn, organization_id, args.prefix)

@@ -33,13 +33,13 @@ from graphql.execution.values import VariableValues, get_variable_values
 from graphql.language import Visitor
 
 from api import limits
-from api.context import RequestContext
 from api.settings import Settings
 from db.planner.plan import OperationPlan, compile_operation
 from db.planner.run import execute as run_plan
 from db.pool import fault_of
 from db.tenancy import tenant_transaction
 from schema.app_schema import schema
+from schema.context import RequestContext
 from schema.query import ORGANIZATION_KEY, ROOT_KEY, VIEWER_KEY
 
 log = logging.getLogger(__name__)
@@ -232,6 +232,7 @@ def _uses_introspection(operation: OperationDefinitionNode) -> bool:
 
 async def execute(
     ctx: RequestContext,
+    settings: Settings,
     query: str,
     operation_name: str | None,
     variables: dict[str, Any] | None,
@@ -239,10 +240,11 @@ async def execute(
 ) -> dict[str, Any]:
     """The GraphQL response (`data` and perhaps `errors`) for a query or mutation.
 
+    `settings` are the server's (`ctx.settings` shows the schema only its part of them);
     `checked` is `check`'s result for this very request, when the caller already has it.
     """
     if checked is None:
-        checked = check(ctx.settings, query, operation_name, variables)
+        checked = check(settings, query, operation_name, variables)
     prepared, operation, coerced = checked.prepared, checked.operation, checked.variables
     if _uses_introspection(operation):
         return await execute_standard(ctx, query, operation_name, variables)
@@ -265,19 +267,17 @@ async def execute(
             # One transaction for the document: each mutation field runs in a savepoint of it
             # (a refused one leaves nothing), and the payloads are read after the writes.
             async with tenant_transaction(
-                ctx.conn, organization_id, generic_plans=ctx.settings.generic_plans
+                ctx.conn, organization_id, generic_plans=settings.generic_plans
             ):
-                data = await run_plan(
-                    plan, ctx.conn, ctx.read, coerced, root_row, ctx.settings, ctx
-                )
+                data = await run_plan(plan, ctx.conn, ctx.read, coerced, root_row, settings, ctx)
         else:
             async with tenant_transaction(
                 ctx.conn,
                 organization_id,
                 mode="read",
-                generic_plans=ctx.settings.generic_plans,
+                generic_plans=settings.generic_plans,
             ):
-                data = await run_plan(plan, ctx.conn, ctx.read, coerced, root_row, ctx.settings)
+                data = await run_plan(plan, ctx.conn, ctx.read, coerced, root_row, settings)
     except GraphQLError as error:
         return {"data": None, "errors": [error.formatted]}
     return {"data": data}

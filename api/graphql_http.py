@@ -28,13 +28,13 @@ from starlette.responses import HTMLResponse, Response
 
 from api import graphiql, limits
 from api.compression import GZIP_MINIMUM_BYTES, accepts_gzip, gzipped
-from api.context import RequestContext
 from api.executor import RequestError, check, execute, execute_standard
 from api.identity import IdentityError, credentials_in_url, resolve_identity
 from api.request_log import request_id_var
 from api.settings import Settings
 from db.planner.mapping import ReadContext
 from db.pool import DatabaseFault, fault_of
+from schema.context import RequestContext
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +256,7 @@ async def graphql_endpoint(request: Request) -> Response:
                 # Development only: strawberry's field-by-field executor, the planner's oracle.
                 body = await execute_standard(ctx, query, operation_name, variables)
             else:
-                body = await execute(ctx, query, operation_name, variables, checked)
+                body = await execute(ctx, settings, query, operation_name, variables, checked)
     except RequestError as error:
         return _request_error(error.errors, media_type, gzip=accepts_gzip(request))
     except Exception as error:

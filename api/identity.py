@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from api.auth.api_keys import hash_secret, looks_like_key
 from api.auth.tokens import ConfigurationError, TokenError, TokenVerifier
-from api.context import Identity
 from api.settings import Settings
 from db import api_keys
 from db.identities import sign_in
 from db.identity import organization_admin
+from domain.api_keys import hash_secret, looks_like_key
+from services.identity import Identity
 
 ORGANIZATION_HEADER = "x-organization"
 # Query parameters that carry credentials in other APIs; okrql refuses them.

@@ -108,8 +108,8 @@ async def ensure_template(cfg: DatabaseConfig, src: Path = PROJECT_DIR) -> None:
 async def derive(url: str) -> None:
     """The denormalised columns (a KR's latest check-in and due time, objective progress),
     computed by the project's own recomputation, so the bench data is what the API stores."""
-    from api.services.progress import recompute_all
     from db.pool import create_pool  # the project's codecs, as its services expect them
+    from services.progress import recompute_all
 
     pool = await create_pool(url, min_size=1, max_size=1)
     try:

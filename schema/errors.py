@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from graphql import GraphQLError
 
+from db.ids import MalformedIdError, decode_id_of
 from domain.errors import DomainError, Problem, UserErrorCode
 from domain.permissions import Actor, ForbiddenError
 from schema.fields import value
-from schema.ids import MalformedIdError, decode_id_of
 
 if TYPE_CHECKING:
-    from api.context import RequestContext
+    from schema.context import RequestContext
 
 strawberry.enum(
     UserErrorCode,
@@ -92,6 +92,7 @@ def authorized(
 
 # What callers refused outright are told.
 ADMINS_ONLY_CYCLES = "Only an admin of the organisation may manage cycles."
+ADMINS_ONLY_KEYS = "Only an admin of the organisation may manage API keys."
 ADMINS_ONLY_TEAMS = "Only an admin of the organisation may manage teams and their members."
 READ_ONLY = "Viewers and read-only API keys may not change objectives or key results."
 NO_CHECK_INS = "Viewers and read-only API keys may not check in."

@@ -12,6 +12,7 @@ from typing import Any
 
 import strawberry
 
+from db.ids import encode_id
 from db.planner.mapping import (
     METADATA_KEY,
     Column,
@@ -24,7 +25,6 @@ from db.planner.mapping import (
     Value,
 )
 from schema import oracle
-from schema.ids import encode_id
 
 
 def mapped(mapping: FieldMapping) -> dict[str, FieldMapping]:

@@ -13,6 +13,7 @@ import strawberry
 from graphql.execution.values import VariableValues, get_argument_values
 
 from db.catalog import RELATIONS, SOURCE_BY_TYPE, SOURCES
+from db.ids import decode_id
 from db.planner import single
 from db.planner.mapping import (
     METADATA_KEY,
@@ -34,10 +35,9 @@ from db.planner.run import (
     refusal,
 )
 from db.planner.sql import order_of
-from schema.ids import decode_id
 
 if TYPE_CHECKING:
-    from api.context import RequestContext
+    from schema.context import RequestContext
 
 
 def _mapping(info: strawberry.Info) -> Any:

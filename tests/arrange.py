@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from api.services.progress import recompute_all
+from services.progress import recompute_all
 
 
 async def objective_tree(

@@ -117,7 +117,7 @@ def gql(http: httpx.AsyncClient, org: dict[str, Any]) -> GraphQLClient:
 @pytest.fixture(scope="session")
 async def demo_organization(pool: asyncpg.Pool[Any]) -> int:
     """The demo organisation of the seed guides, seeded once; tests only read it."""
-    from api.services.demo import seed_demo
+    from services.demo import seed_demo
 
     async with pool.acquire() as conn:
         return await seed_demo(conn)

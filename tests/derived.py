@@ -6,7 +6,7 @@ from typing import Any
 
 import asyncpg
 
-from api.services.progress import recompute_all
+from services.progress import recompute_all
 
 _DERIVED = (
     "SELECT 'kr', id, current_value::text, done::text, last_check_in_id, next_check_in_due::text"

@@ -16,10 +16,10 @@ import jwt
 import pytest
 
 from api.app import create_app
-from api.auth.api_keys import issue_key
 from api.settings import Settings
 from db.organizations import add_member
 from db.tenancy import tenant_transaction
+from services.api_keys import issue_key
 from tests.graphql import EXECUTOR_HEADER
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"

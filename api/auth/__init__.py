@@ -1,1 +1,1 @@
-"""Authentication: JWTs (api.auth.tokens) and API keys (api.auth.api_keys)."""
+"""Authentication: JWTs (api.auth.tokens); API keys are issued by services/api_keys.py."""

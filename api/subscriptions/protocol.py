@@ -21,7 +21,6 @@ from graphql.execution.values import get_argument_values
 from starlette.datastructures import Headers
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from api.context import Identity
 from api.executor import (
     RequestError,
     coerce_variables,
@@ -40,6 +39,7 @@ from db.tenancy import tenant_transaction
 from schema.app_schema import schema
 from schema.query import ORGANIZATION_KEY, ROOT_KEY, VIEWER_KEY
 from schema.subscriptions.types import filter_problems
+from services.identity import Identity
 
 log = logging.getLogger(__name__)
 

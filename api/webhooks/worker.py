@@ -35,10 +35,10 @@ import orjson
 from api.settings import Settings
 from api.webhooks import egress, signature
 from db import webhooks as db
+from db.ids import encode_id
 from db.pool import fault_of
 from db.tenancy import tenant_transaction
 from domain.webhooks import retry_delay
-from schema.ids import encode_id
 
 log = logging.getLogger(__name__)
 

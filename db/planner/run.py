@@ -341,7 +341,7 @@ class _Runner:
         )
 
     async def _run_node(self, fetch: Fetch, entries: Entries) -> list[tuple[Fetch, Entries]]:
-        from schema.ids import decode_id
+        from db.ids import decode_id
 
         mapping = fetch.mapping
         assert isinstance(mapping, NodeById)

@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import strawberry
-from graphql import GraphQLError
 
-from api.auth.api_keys import ApiKeyInputError, issue_key, revoke_key
 from db.planner.mapping import Mutation
-from db.tenancy import tenant_transaction
+from domain.api_keys import ApiKeyInputError
 from domain.errors import Problem, UserErrorCode
+from domain.permissions import may_administer
 from schema import oracle
 from schema.api_keys.types import ApiKey, ApiKeyScope
-from schema.errors import UserError, input_id
+from schema.errors import ADMINS_ONLY_KEYS, UserError, authorized, input_id
 from schema.fields import embedded, mapped, to_one, value
 from schema.scalars import DateTime
+from services.api_keys import create_api_key, revoke_api_key
 
 if TYPE_CHECKING:
-    from api.context import RequestContext
+    from schema.context import RequestContext
 
 
 @strawberry.input(description="A new API key for an integration.")
@@ -53,14 +53,6 @@ class RevokeApiKeyPayload:
     user_errors: list[UserError] = embedded("userErrors", "Why nothing was written, if so.")
 
 
-def _require_admin(ctx: RequestContext) -> None:
-    if not ctx.identity.is_admin:
-        raise GraphQLError(
-            "Only an admin of the organisation may manage API keys.",
-            extensions={"code": "FORBIDDEN"},
-        )
-
-
 def _problem(code: str, field: str, message: str) -> dict[str, Any]:
     return {"field": ["input", field], "message": message, "code": UserErrorCode(code).value}
 
@@ -69,9 +61,9 @@ def _scope(raw: Any) -> str:
     return ApiKeyScope(getattr(raw, "value", raw)).stored
 
 
+@authorized(may_administer, ADMINS_ONLY_KEYS)
 async def run_create_api_key(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     """createApiKey: admins only; the secret is in this payload and nowhere else."""
-    _require_admin(ctx)
     data = dict(args["input"])
     refused: dict[str, Any] = {"api_key_id": None, "secret": None}
     problems: list[Problem] = []
@@ -80,26 +72,23 @@ async def run_create_api_key(ctx: RequestContext, args: dict[str, Any]) -> dict[
     ]
     if problems:
         return refused | {"userErrors": [_problem("INVALID_ID", "teamIds", "Not a Team id.")]}
-    organization_id = ctx.identity.organization_id
     try:
-        async with tenant_transaction(ctx.conn, organization_id):
-            issued = await issue_key(
-                ctx.conn,
-                organization_id,
-                name=data["name"],
-                scopes=[_scope(s) for s in data["scopes"]],
-                team_ids=[t for t in team_ids if t is not None],
-                expires_at=data.get("expiresAt"),
-                created_by=ctx.identity.user_id,
-            )
+        issued = await create_api_key(
+            ctx.conn,
+            ctx.identity,
+            name=data["name"],
+            scopes=[_scope(s) for s in data["scopes"]],
+            team_ids=[t for t in team_ids if t is not None],
+            expires_at=data.get("expiresAt"),
+        )
     except ApiKeyInputError as error:
         return refused | {"userErrors": [_problem(error.code, error.field, str(error))]}
     return {"api_key_id": issued.id, "secret": issued.secret, "userErrors": []}
 
 
+@authorized(may_administer, ADMINS_ONLY_KEYS)
 async def run_revoke_api_key(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
     """revokeApiKey: admins only; requests with the key fail from now on."""
-    _require_admin(ctx)
     problems: list[Problem] = []
     api_key_id = input_id(dict(args["input"]), "id", "ApiKey", problems)
     if api_key_id is None:
@@ -107,11 +96,7 @@ async def run_revoke_api_key(ctx: RequestContext, args: dict[str, Any]) -> dict[
             "api_key_id": None,
             "userErrors": [_problem("INVALID_ID", "id", "Not an ApiKey id.")],
         }
-    organization_id = ctx.identity.organization_id
-    async with tenant_transaction(ctx.conn, organization_id):
-        found = await revoke_key(
-            ctx.conn, organization_id, api_key_id, actor_user_id=ctx.identity.user_id
-        )
+    found = await revoke_api_key(ctx.conn, ctx.identity, api_key_id)
     if not found:
         return {"api_key_id": None, "userErrors": [_problem("NOT_FOUND", "id", "No such key.")]}
     return {"api_key_id": api_key_id, "userErrors": []}

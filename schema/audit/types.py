@@ -7,11 +7,11 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from db.ids import decode_id, encode_id
 from db.planner.mapping import ReadContext, Row
 from domain.permissions import may_read_audit
 from schema.api_keys.types import ApiKey
 from schema.fields import column, derived, to_one
-from schema.ids import decode_id, encode_id
 from schema.scalars import DateTime
 from schema.users.types import User
 

@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from api.services import idempotency
-from api.services.check_ins import create_check_in, create_check_ins
 from db.planner.mapping import Mutation, ToOneList
 from domain.check_ins import Confidence, CreateCheckIn
 from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
@@ -19,9 +17,11 @@ from schema.check_ins.types import CheckIn
 from schema.errors import NO_CHECK_INS, UserError, authorized, input_id, user_errors
 from schema.fields import embedded, mapped, to_one
 from schema.scalars import DateTime, Decimal
+from services import idempotency
+from services.check_ins import create_check_in, create_check_ins
 
 if TYPE_CHECKING:
-    from api.context import RequestContext
+    from schema.context import RequestContext
     from schema.key_results.types import KeyResult
 
 

@@ -1,25 +1,28 @@
-"""Cycle mutations."""
+"""Cycle mutations: create, update, and close (every open objective of the cycle)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import strawberry
 
-from api.services.cycles import create_cycle, update_cycle
 from db.planner.mapping import Mutation
 from domain.cycles import CreateCycle, UpdateCycle
 from domain.errors import DomainError, Problem, raise_problems
+from domain.objectives import ACHIEVED_FROM, PARTIAL_ABOVE, CloseCycle
 from domain.permissions import may_administer
 from domain.validation import parse
 from schema import oracle
 from schema.cycles.types import Cycle
 from schema.errors import ADMINS_ONLY_CYCLES, UserError, authorized, input_id, user_errors
-from schema.fields import embedded, mapped, to_one
+from schema.fields import embedded, mapped, to_one, value
 from schema.scalars import Date
+from services import objectives as objective_service
+from services.cycles import create_cycle, update_cycle
 
 if TYPE_CHECKING:
-    from api.context import RequestContext
+    from schema.context import RequestContext
 
 
 @strawberry.input(description="A new cycle: a time box such as a year or a quarter.")
@@ -64,6 +67,11 @@ class UpdateCycleInput:
     )
 
 
+@strawberry.input(description="Close every DRAFT or ACTIVE objective of a cycle.")
+class CloseCycleInput:
+    cycle_id: strawberry.ID = strawberry.field(description="The cycle to close.")
+
+
 @strawberry.type(description="The result of createCycle.")
 class CreateCyclePayload:
     cycle: Cycle | None = to_one("cycle", "cycle_id", "The new cycle.")
@@ -73,6 +81,15 @@ class CreateCyclePayload:
 @strawberry.type(description="The result of updateCycle.")
 class UpdateCyclePayload:
     cycle: Cycle | None = to_one("cycle", "cycle_id", "The cycle as changed.")
+    user_errors: list[UserError] = embedded("userErrors", "Why nothing was written, if so.")
+
+
+@strawberry.type(description="The result of closeCycle.")
+class CloseCyclePayload:
+    cycle: Cycle | None = to_one("cycle", "cycle_id", "The cycle whose objectives were closed.")
+    closed_objectives: int = value(
+        "closedObjectives", "How many objectives were closed (0 when nothing was written)."
+    )
     user_errors: list[UserError] = embedded("userErrors", "Why nothing was written, if so.")
 
 
@@ -112,6 +129,31 @@ async def run_update_cycle(ctx: RequestContext, args: dict[str, Any]) -> dict[st
     return {"cycle_id": cycle_id, "userErrors": []}
 
 
+def _close_cycle_command(raw: dict[str, Any]) -> CloseCycle:
+    data = dict(raw)
+    problems: list[Problem] = []
+    data["cycleId"] = input_id(data, "cycleId", "Cycle", problems)
+    raise_problems(problems)
+    return parse(CloseCycle, data)
+
+
+@authorized(may_administer, ADMINS_ONLY_CYCLES)
+async def run_close_cycle(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
+    """closeCycle: close each open objective of the cycle at the score it earns."""
+    try:
+        command = _close_cycle_command(args["input"])
+        closed = await objective_service.close_cycle(
+            ctx.conn, ctx.identity, command, dt.datetime.now(dt.UTC)
+        )
+    except DomainError as error:
+        return {"cycle_id": None, "closedObjectives": 0, "userErrors": user_errors(error)}
+    return {
+        "cycle_id": closed.cycle_id,
+        "closedObjectives": closed.closed_objectives,
+        "userErrors": [],
+    }
+
+
 @strawberry.type
 class CycleMutations:
     @strawberry.mutation(
@@ -130,4 +172,13 @@ class CycleMutations:
     async def update_cycle(
         self, info: strawberry.Info, input: UpdateCycleInput
     ) -> UpdateCyclePayload:
+        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
+
+    @strawberry.mutation(
+        description="Close every DRAFT or ACTIVE objective of a cycle at its progress (0 when it"
+        f" has none), with the outcome it earns: ACHIEVED from {ACHIEVED_FROM}, PARTIAL above"
+        f" {PARTIAL_ABOVE}, MISSED otherwise.",
+        metadata=mapped(Mutation(run_close_cycle)),
+    )
+    async def close_cycle(self, info: strawberry.Info, input: CloseCycleInput) -> CloseCyclePayload:
         return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from api.services.key_results import create_key_result, delete_key_result, update_key_result
+from db.ids import encode_id
 from db.planner.mapping import Mutation
 from domain.check_ins import CheckInCadence
 from domain.errors import DomainError, Problem, raise_problems
@@ -24,11 +24,11 @@ from domain.validation import parse
 from schema import oracle
 from schema.errors import READ_ONLY, UserError, authorized, input_id, user_errors
 from schema.fields import embedded, mapped, to_one, value
-from schema.ids import encode_id
 from schema.scalars import Decimal
+from services.key_results import create_key_result, delete_key_result, update_key_result
 
 if TYPE_CHECKING:
-    from api.context import RequestContext
+    from schema.context import RequestContext
     from schema.key_results.types import KeyResult
     from schema.objectives.types import Objective
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from db.ids import decode_id_of
 from db.planner.mapping import FilterArg, Many, ReadContext, Row
 from domain.check_ins import CheckInCadence, is_overdue, next_check_in_due
 from domain.cycles import expected_progress
@@ -29,7 +30,6 @@ from domain.permissions import (
 from schema import oracle
 from schema.connections import Connection
 from schema.fields import column, derived, mapped, node_id, to_one
-from schema.ids import decode_id_of
 from schema.node import Node
 from schema.objectives.types import Objective
 from schema.scalars import DateTime, Decimal

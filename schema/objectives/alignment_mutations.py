@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from api.services.alignments import align_objective, remove_alignment
 from db.planner.mapping import Mutation
 from domain.alignments import AlignObjective, RemoveAlignment
 from domain.errors import DomainError, Problem, raise_problems
@@ -18,9 +17,10 @@ from schema.errors import READ_ONLY, UserError, authorized, input_id, user_error
 from schema.fields import embedded, mapped, to_one
 from schema.objectives.types import Objective
 from schema.scalars import Decimal
+from services.alignments import align_objective, remove_alignment
 
 if TYPE_CHECKING:
-    from api.context import RequestContext
+    from schema.context import RequestContext
     from schema.key_results.types import KeyResult
 
 

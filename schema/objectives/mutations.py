@@ -1,21 +1,17 @@
-"""Objective mutations: create, update, the lifecycle (status, close, reopen), delete, and
-closing a whole cycle."""
+"""Objective mutations: create, update, the lifecycle (status, close, reopen), delete."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import strawberry
 
-from api.services import objectives as service
+from db.ids import encode_id
 from db.planner.mapping import Mutation
 from domain.errors import DomainError, Problem, raise_problems
 from domain.objectives import (
-    ACHIEVED_FROM,
-    PARTIAL_ABOVE,
-    CloseCycle,
     CloseObjective,
     CreateObjective,
     DeleteObjective,
@@ -27,11 +23,10 @@ from domain.objectives import (
     SetObjectiveStatus,
     UpdateObjective,
 )
-from domain.permissions import may_administer, writes_objectives
+from domain.permissions import writes_objectives
 from domain.validation import Command, parse
 from schema import oracle
 from schema.errors import (
-    ADMINS_ONLY_CYCLES,
     READ_ONLY,
     UserError,
     authorized,
@@ -39,13 +34,13 @@ from schema.errors import (
     user_errors,
 )
 from schema.fields import embedded, mapped, to_one, value
-from schema.ids import encode_id
 from schema.objectives.types import Objective
+from services import objectives as service
 
 if TYPE_CHECKING:
-    from api.context import Identity, RequestContext
     from db.progress import Connection
-    from schema.cycles.types import Cycle
+    from schema.context import RequestContext
+    from services.identity import Identity
 
 C = TypeVar("C", bound=Command)
 
@@ -166,11 +161,6 @@ class DeleteObjectiveInput:
     version: strawberry.Maybe[int | None] = strawberry.field(description=_VERSION)
 
 
-@strawberry.input(description="Close every DRAFT or ACTIVE objective of a cycle.")
-class CloseCycleInput:
-    cycle_id: strawberry.ID = strawberry.field(description="The cycle to close.")
-
-
 # --- Payloads -----------------------------------------------------------------------------
 
 _ERRORS = "Why nothing was written, if so."
@@ -214,17 +204,6 @@ class ReopenObjectivePayload:
 class DeleteObjectivePayload:
     deleted_objective_id: strawberry.ID | None = value(
         "deletedObjectiveId", "The global id of the deleted objective."
-    )
-    user_errors: list[UserError] = embedded("userErrors", _ERRORS)
-
-
-@strawberry.type(description="The result of closeCycle.")
-class CloseCyclePayload:
-    cycle: Annotated[Cycle, strawberry.lazy("schema.cycles.types")] | None = to_one(
-        "cycle", "cycle_id", "The cycle whose objectives were closed."
-    )
-    closed_objectives: int = value(
-        "closedObjectives", "How many objectives were closed (0 when nothing was written)."
     )
     user_errors: list[UserError] = embedded("userErrors", _ERRORS)
 
@@ -299,20 +278,6 @@ async def run_delete_objective(ctx: RequestContext, args: dict[str, Any]) -> dic
     return {"deletedObjectiveId": encode_id("Objective", deleted), "userErrors": []}
 
 
-@authorized(may_administer, ADMINS_ONLY_CYCLES)
-async def run_close_cycle(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    try:
-        command = _command(CloseCycle, args["input"])
-        closed = await service.close_cycle(ctx.conn, ctx.identity, command, _now())
-    except DomainError as error:
-        return {"cycle_id": None, "closedObjectives": 0, "userErrors": user_errors(error)}
-    return {
-        "cycle_id": closed.cycle_id,
-        "closedObjectives": closed.closed_objectives,
-        "userErrors": [],
-    }
-
-
 @strawberry.type
 class ObjectiveMutations:
     @strawberry.mutation(
@@ -372,13 +337,4 @@ class ObjectiveMutations:
     async def delete_objective(
         self, info: strawberry.Info, input: DeleteObjectiveInput
     ) -> DeleteObjectivePayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
-        description="Close every DRAFT or ACTIVE objective of a cycle at its progress (0 when it"
-        f" has none), with the outcome it earns: ACHIEVED from {ACHIEVED_FROM}, PARTIAL above"
-        f" {PARTIAL_ABOVE}, MISSED otherwise.",
-        metadata=mapped(Mutation(run_close_cycle)),
-    )
-    async def close_cycle(self, info: strawberry.Info, input: CloseCycleInput) -> CloseCyclePayload:
         return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]

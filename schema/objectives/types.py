@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from db.ids import decode_id_of
 from db.planner.mapping import FilterArg, Many, ReadContext, Row
 from domain.cycles import expected_progress
 from domain.objectives import (
@@ -22,7 +23,6 @@ from schema import oracle
 from schema.connections import Connection, OrderDirection
 from schema.cycles.types import Cycle
 from schema.fields import column, derived, mapped, node_id, to_one
-from schema.ids import decode_id_of
 from schema.node import Node
 from schema.scalars import DateTime
 from schema.teams.types import Team

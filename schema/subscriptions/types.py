@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from db.ids import MalformedIdError, decode_id_of
 from db.planner.mapping import Subscribed
 from schema.fields import mapped, to_one
-from schema.ids import MalformedIdError, decode_id_of
 
 if TYPE_CHECKING:
     from schema.check_ins.types import CheckIn

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from api.services.teams import add_team_member, create_team, remove_team_member, update_team
 from db.planner.mapping import Mutation
 from domain.errors import DomainError, Problem, raise_problems
 from domain.permissions import may_administer
@@ -16,9 +15,10 @@ from schema import oracle
 from schema.errors import ADMINS_ONLY_TEAMS, UserError, authorized, input_id, user_errors
 from schema.fields import embedded, mapped, to_one
 from schema.teams.types import Team
+from services.teams import add_team_member, create_team, remove_team_member, update_team
 
 if TYPE_CHECKING:
-    from api.context import RequestContext
+    from schema.context import RequestContext
     from schema.users.types import User
 
 

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 import strawberry
 
-from api.services import webhooks as service
 from db.planner.mapping import Mutation
 from domain.errors import DomainError, Problem, raise_problems
 from domain.permissions import may_administer
@@ -14,9 +13,10 @@ from schema import oracle
 from schema.errors import UserError, authorized, input_id, user_errors
 from schema.fields import embedded, mapped, to_one, value
 from schema.webhooks.types import WebhookDelivery, WebhookEndpoint
+from services import webhooks as service
 
 if TYPE_CHECKING:
-    from api.context import RequestContext
+    from schema.context import RequestContext
 
 ADMINS_ONLY_WEBHOOKS = service.ADMINS_ONLY
 

@@ -8,9 +8,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from api.services.progress import recompute_all
+from db.ids import encode_id
 from domain.alignments import has_cycle
-from schema.ids import encode_id
+from services.progress import recompute_all
 from tests.arrange import objective_tree
 from tests.derived import assert_matches_recomputation
 from tests.graphql import GraphQLClient

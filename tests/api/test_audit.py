@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from schema.ids import encode_id
+from db.ids import encode_id
 from tests.graphql import GraphQLClient
 from tests.signin import Caller, api_key, member, signin_http
 

@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
-from schema.ids import encode_id
+from db.ids import encode_id
 from tests.signin import Caller, api_key, member, signin_http, token_for
 
 __all__ = ["signin_http"]

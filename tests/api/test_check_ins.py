@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from schema.ids import encode_id
+from db.ids import encode_id
 from tests.arrange import objective_tree
 from tests.derived import assert_matches_recomputation
 from tests.graphql import GraphQLClient
@@ -205,7 +205,7 @@ async def test_a_json_number_beyond_double_range_is_refused(
 async def test_milestones_take_done_not_a_value(
     gql: GraphQLClient, tree: dict[str, Any], pool: asyncpg.Pool[Any], org: dict[str, Any]
 ) -> None:
-    from schema.ids import decode_id_of
+    from db.ids import decode_id_of
 
     kr = tree["krs"][1]
     await pool.execute(

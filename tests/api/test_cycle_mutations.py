@@ -8,7 +8,7 @@ from typing import Any, TypeAlias
 import asyncpg
 import pytest
 
-from schema.ids import encode_id
+from db.ids import encode_id
 from tests.graphql import GraphQLClient
 
 FIELDS = "id name startsOn endsOn version createdAt updatedAt parentCycle { id name }"
@@ -251,7 +251,7 @@ async def test_the_unique_constraint_is_the_last_word_on_names(
     async def never_taken(*args: Any, **kwargs: Any) -> bool:
         return False
 
-    monkeypatch.setattr("api.services.cycles.db.name_taken", never_taken)
+    monkeypatch.setattr("services.cycles.db.name_taken", never_taken)
     # then the database's constraint still refuses it, as a user error, for creates and updates
     create = {"name": "2026", "startsOn": "2027-01-01", "endsOn": "2027-12-31"}
     assert await _refused(gql, pool, org, CREATE, create) == [(["input", "name"], "DUPLICATE_NAME")]

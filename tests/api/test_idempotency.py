@@ -10,9 +10,9 @@ import asyncpg
 import httpx
 import pytest
 
-from api.auth.api_keys import issue_key
+from db.ids import decode_id
 from db.tenancy import tenant_transaction
-from schema.ids import decode_id
+from services.api_keys import issue_key
 from tests.arrange import objective_tree
 from tests.graphql import GraphQLClient
 

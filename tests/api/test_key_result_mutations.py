@@ -11,8 +11,8 @@ from typing import Any
 import asyncpg
 import pytest
 
+from db.ids import decode_id_of, encode_id
 from domain.check_ins import add_months
-from schema.ids import decode_id_of, encode_id
 from tests.arrange import objective_tree
 from tests.derived import assert_matches_recomputation
 from tests.graphql import GraphQLClient

@@ -16,8 +16,8 @@ from graphql.language import Lexer, TokenKind
 
 from api import graphql_http
 from api.app import create_app
-from api.context import Identity
 from api.settings import Settings
+from services.identity import Identity
 from tests.graphql import GraphQLClient
 
 RESPONSE_TYPE = "application/graphql-response+json"

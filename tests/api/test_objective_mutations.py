@@ -13,8 +13,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from api.services.progress import recompute_all
-from schema.ids import decode_id_of, encode_id
+from db.ids import decode_id_of, encode_id
+from services.progress import recompute_all
 from tests.arrange import objective_tree
 from tests.graphql import GraphQLClient
 

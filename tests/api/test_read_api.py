@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from schema.ids import encode_id
+from db.ids import encode_id
 from tests.graphql import GraphQLClient
 from tests.statements import statements_of
 

@@ -16,7 +16,7 @@ import websockets
 
 from api.app import create_app
 from api.settings import Settings
-from schema.ids import encode_id
+from db.ids import encode_id
 from tests.arrange import objective_tree
 from tests.servers import serving
 

@@ -9,8 +9,8 @@ from typing import Any, TypeAlias
 import asyncpg
 import pytest
 
+from db.ids import decode_id_of, encode_id
 from db.organizations import add_member, create_organization
-from schema.ids import decode_id_of, encode_id
 from tests.graphql import GraphQLClient
 
 FIELDS = "id name description version createdAt updatedAt parentTeam { id name }"
@@ -243,7 +243,7 @@ async def test_the_unique_constraint_is_the_last_word_on_names(
     async def never_taken(*args: Any, **kwargs: Any) -> bool:
         return False
 
-    monkeypatch.setattr("api.services.teams.db.name_taken", never_taken)
+    monkeypatch.setattr("services.teams.db.name_taken", never_taken)
     create = {"name": "Marketing"}
     assert await _refused(gql, pool, org, CREATE, create) == [(["input", "name"], "DUPLICATE_NAME")]
     update = {"id": teams["content"]["id"], "name": "Marketing"}

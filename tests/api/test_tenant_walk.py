@@ -55,9 +55,9 @@ from graphql.execution.values import get_variable_values
 
 from api.app import create_app
 from api.settings import Settings
+from db.ids import decode_id, encode_id
 from db.organizations import add_member, create_organization
 from schema.app_schema import schema
-from schema.ids import decode_id, encode_id
 from tests.servers import serving
 from tests.signin import member, signin_settings, token_for
 

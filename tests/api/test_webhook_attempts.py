@@ -16,7 +16,7 @@ from api.app import create_app
 from api.settings import Settings
 from api.webhooks.egress import pinned
 from api.webhooks.worker import BODY_MAX, WebhookWorker
-from schema.ids import encode_id
+from db.ids import encode_id
 from tests.api.test_webhooks import (
     CREATE_CYCLE,
     CREATE_ENDPOINT,

@@ -12,11 +12,12 @@ from typing import Any
 import asyncpg
 import pytest
 
-from api.auth.api_keys import hash_secret, issue_key
 from api.settings import Settings
 from db.organizations import add_member, create_organization
 from db.pool import create_pool
 from db.tenancy import tenant_transaction
+from domain.api_keys import hash_secret
+from services.api_keys import issue_key
 
 APP_ROLE = Settings().database_role
 

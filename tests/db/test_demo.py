@@ -14,12 +14,12 @@ import pytest
 import pytest_asyncio
 from asyncpg.pool import PoolConnectionProxy
 
-from api.services.demo import seed_demo
-from api.services.progress import recompute_all
 from db import demo_data as data
 from db.pool import create_pool
 from domain.check_ins import is_overdue, next_check_in_due
 from domain.key_results import progress
+from services.demo import seed_demo
+from services.progress import recompute_all
 from tests.conftest import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,11 +10,12 @@ from typing import Any
 import asyncpg
 
 from api import executor
-from api.context import Identity, RequestContext
 from api.settings import Settings
 from db.organizations import add_member, create_organization
 from db.planner.mapping import ReadContext
 from db.tenancy import tenant_transaction
+from schema.context import RequestContext
+from services.identity import Identity
 from tests.arrange import objective_tree
 
 NESTED = """query ($cycle: ID!, $n: Int!) {
@@ -50,7 +51,7 @@ class CountingConnection:
 
 
 async def _organization_with(pool: asyncpg.Pool[Any], objectives: int) -> tuple[Identity, str]:
-    from schema.ids import encode_id
+    from db.ids import encode_id
 
     slug = f"s-{uuid.uuid4().hex[:10]}"
     async with pool.acquire() as conn, conn.transaction():
@@ -75,7 +76,7 @@ async def _run(pool: asyncpg.Pool[Any], identity: Identity, cycle: str, n: int) 
             request_id="test",
             conn=counting,  # type: ignore[arg-type]
         )
-        body = await executor.execute(ctx, NESTED, None, {"cycle": cycle, "n": n})
+        body = await executor.execute(ctx, ctx.settings, NESTED, None, {"cycle": cycle, "n": n})
     return counting.statements, body
 
 
@@ -153,8 +154,8 @@ async def _literal(conn: Any, value: Any) -> str:
 async def test_a_list_page_reads_by_key_in_its_generic_plan(
     pool: asyncpg.Pool[Any], database_url: str
 ) -> None:
+    from db.ids import encode_id
     from db.pool import create_pool
-    from schema.ids import encode_id
 
     # given an organisation of 200 teams, a cycle of team objectives, and fresh statistics
     identity, _ = await _organization_with(pool, 0)
@@ -195,7 +196,7 @@ async def test_a_list_page_reads_by_key_in_its_generic_plan(
                 conn=recording,  # type: ignore[arg-type]
             )
             body = await executor.execute(
-                ctx, LIST_PAGE, None, {"cycle": encode_id("Cycle", cycle_id)}
+                ctx, settings, LIST_PAGE, None, {"cycle": encode_id("Cycle", cycle_id)}
             )
             assert len(body["data"]["objectives"]["nodes"]) == 50
             [(sql, args)] = recording.fetched

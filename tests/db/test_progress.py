@@ -16,9 +16,9 @@ import pytest
 import pytest_asyncio
 from asyncpg.pool import PoolConnectionProxy
 
-from api.services.progress import recompute_all, refresh_key_results, refresh_objectives
 from db.pool import create_pool
 from db.queries import query
+from services.progress import recompute_all, refresh_key_results, refresh_objectives
 from tests.conftest import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -494,9 +494,9 @@ async def test_a_check_in_waiting_for_a_sibling_s_objective_lock_scores_the_sibl
     written by the transaction it waited for is scored with its committed value."""
     from decimal import Decimal
 
-    from api.context import Identity
-    from api.services.check_ins import create_check_in
     from domain.check_ins import Confidence, CreateCheckIn
+    from services.check_ins import create_check_in
+    from services.identity import Identity
 
     async with pool.acquire() as setup:
         org = await make_org(setup)

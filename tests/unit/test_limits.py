@@ -13,9 +13,9 @@ from graphql import Source, get_introspection_query
 from graphql.language import Lexer, TokenKind
 
 from api import limits
-from api.context import Identity
 from api.executor import RequestError, check
 from api.settings import Settings
+from services.identity import Identity
 
 SETTINGS = Settings(environment="development")
 

@@ -16,7 +16,6 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from api.auth.api_keys import ApiKeyInputError, hash_secret, new_secret, parse_scopes
 from api.auth.tokens import (
     ConfigurationError,
     TokenError,
@@ -25,6 +24,7 @@ from api.auth.tokens import (
     mint_development_token,
 )
 from api.settings import Settings
+from domain.api_keys import ApiKeyInputError, hash_secret, new_secret, parse_scopes
 
 ISSUER, AUDIENCE = "https://id.example/", "okrql"
 SECRET = "s" * 32

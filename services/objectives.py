@@ -1,7 +1,7 @@
 """Objective use cases: create, edit, move through the lifecycle, delete, close a cycle.
 
 Each runs in one transaction: lock the rows it changes (key results, then objectives, each in
-id order, as api/services/progress.py requires), check the domain rules against what it
+id order, as services/progress.py requires), check the domain rules against what it
 locked, write, keep derived progress right, and record one event per changed objective.
 """
 
@@ -11,9 +11,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from api.context import Identity
-from api.services import progress
-from api.services.audit import log_change
 from db import objectives as db
 from db import progress as progress_db
 from db.objectives import Fields, Lifecycle, ObjectiveRow
@@ -50,6 +47,9 @@ from domain.permissions import (
     require,
 )
 from domain.updates import cleared_required, stale_version
+from services import progress
+from services.audit import log_change
+from services.identity import Identity
 
 _ID = ("input", "id")
 _CYCLE = ("input", "cycleId")

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from api.context import Identity
-from api.services.audit import log_change
 from db import teams as db
 from db.progress import Connection
 from db.teams import TeamNameTakenError, TeamRow
@@ -22,6 +20,8 @@ from domain.teams import (
     parent_team_problems,
 )
 from domain.updates import cleared_required, stale_version
+from services.audit import log_change
+from services.identity import Identity
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,15 +1,9 @@
-"""The per-request context handed to execution: identity, clock, database connection."""
+"""Who a use case acts for: the caller's organisation, and their person or API key."""
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-import asyncpg
-
-from api.settings import Settings
-from db.planner.mapping import ReadContext
 from domain.permissions import Actor
 
 ADMIN = "ADMIN"
@@ -52,15 +46,3 @@ class Identity:
             scopes=self.scopes,
             key_team_ids=frozenset(self.team_ids),
         )
-
-
-@dataclass(slots=True)
-class RequestContext:
-    settings: Settings
-    identity: Identity
-    read: ReadContext
-    request_id: str
-    conn: asyncpg.Connection[Any]
-    # Strawberry's standard executor resolves sibling fields concurrently; one connection
-    # runs one statement at a time.
-    db_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

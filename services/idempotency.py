@@ -28,12 +28,12 @@ from typing import Any
 
 import orjson
 
-from api.context import Identity
 from db import idempotency as db
 from db.progress import Connection
 from db.tenancy import tenant_transaction
 from domain.check_ins import idempotency_key_problems
 from domain.errors import DomainError, UserErrorCode, raise_problems
+from services.identity import Identity
 
 # How long a key is remembered, at least: a replay needs the key row, a purge removes only
 # rows older than this.

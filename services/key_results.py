@@ -7,9 +7,6 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from api.context import Identity
-from api.services import progress
-from api.services.audit import log_change
 from db import key_results as db
 from db.progress import Connection
 from db.tenancy import tenant_transaction
@@ -34,6 +31,9 @@ from domain.permissions import (
     require,
 )
 from domain.updates import stale_version
+from services import progress
+from services.audit import log_change
+from services.identity import Identity
 
 _MAY_NOT_WRITE = (
     "You may not change this objective's key results: the objective is neither yours nor your"

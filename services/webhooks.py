@@ -8,8 +8,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from api.context import Identity
-from api.services.audit import log_change
 from db import webhooks as db
 from db.progress import Connection
 from db.tenancy import tenant_transaction
@@ -21,6 +19,8 @@ from domain.webhooks import (
     validate_endpoint,
     validate_endpoint_changes,
 )
+from services.audit import log_change
+from services.identity import Identity
 
 ADMINS_ONLY = "Only an admin of the organisation may manage webhooks."
 

@@ -6,8 +6,6 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from api.context import Identity
-from api.services import progress
 from db import check_ins as db
 from db import progress as progress_db
 from db.check_ins import CheckInTarget, RecordedCheckIn
@@ -23,6 +21,8 @@ from domain.check_ins import (
 from domain.cycles import cycle_bounds
 from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
 from domain.permissions import KeyResultOwnership, ObjectiveOwnership, may_check_in, require
+from services import progress
+from services.identity import Identity
 
 _MAY_NOT_CHECK_IN = (
     "You may not check in on this key result: only its owner, its objective's owner or team,"
@@ -212,7 +212,7 @@ async def create_check_ins(
     """Append many check-ins (`items`: index in the input, command) in one transaction.
 
     Every key result is locked first, in id order, then every objective they belong to, in
-    id order (the lock order of api/services/progress.py), so concurrent bulk pushes never
+    id order (the lock order of services/progress.py), so concurrent bulk pushes never
     deadlock. Each item is checked by the rules of a single check-in; items of one key result
     apply in input order, each seeing the ones before it. `atomic`: any problem refuses the
     whole batch (DomainError, nothing written); otherwise the valid items are written and the

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.context import Identity
-from api.services.audit import log_change
 from db import cycles as db
 from db.cycles import CycleNameTakenError, CycleRow
 from db.progress import Connection
@@ -24,6 +22,8 @@ from domain.cycles import (
 from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
 from domain.permissions import may_administer, require
 from domain.updates import cleared_required, stale_version
+from services.audit import log_change
+from services.identity import Identity
 
 _ADMINS_ONLY = "Only an admin of the organisation may manage cycles."
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.context import Identity
 from db import events
 from db.progress import Connection
+from services.identity import Identity
 
 
 async def log_change(

@@ -1,76 +1,26 @@
-"""API keys for integrations: random secrets, stored only as a hash, owned by an organisation.
-
-A key reads `okrql_` followed by 32 random bytes (URL-safe base64). It is shown once, when it
-is created; okrql keeps its SHA-256 (the secret has 256 bits of entropy, so a plain hash
-suffices) and its first characters as a non-secret `prefix` that tells keys apart.
-"""
+"""Issuing and revoking API keys: the secret is shown once, okrql keeps its hash
+(domain/api_keys.py has the rules)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from db import api_keys as db
 from db import events
 from db.progress import Connection
-
-KEY_PREFIX = "okrql_"
-PREFIX_LENGTH = len(KEY_PREFIX) + 8
-SCOPES = ("read", "write", "checkins:write")
-MAX_NAME_LENGTH = 200
-
-
-class ApiKeyInputError(ValueError):
-    """An API key that cannot be created as asked; `field` names the input at fault."""
-
-    def __init__(self, field: str, message: str, code: str = "INVALID") -> None:
-        super().__init__(message)
-        self.field = field
-        self.code = code  # a UserErrorCode name
-
-
-@dataclass(frozen=True, slots=True)
-class IssuedKey:
-    id: int
-    secret: str
-    prefix: str
-
-
-def looks_like_key(credential: str) -> bool:
-    return credential.startswith(KEY_PREFIX)
-
-
-def hash_secret(secret: str) -> bytes:
-    return hashlib.sha256(secret.encode()).digest()
-
-
-def new_secret() -> str:
-    return KEY_PREFIX + secrets.token_urlsafe(32)
-
-
-def parse_scopes(scopes: Iterable[str]) -> tuple[str, ...]:
-    """Known scopes, each once, in the canonical order; at least one."""
-    chosen = {s.strip() for s in scopes if s.strip()}
-    unknown = sorted(chosen - set(SCOPES))
-    if unknown:
-        raise ApiKeyInputError(
-            "scopes", f"Unknown scope {unknown[0]!r}: choose from {', '.join(SCOPES)}."
-        )
-    if not chosen:
-        raise ApiKeyInputError("scopes", "Give a key at least one scope.", "REQUIRED")
-    return tuple(s for s in SCOPES if s in chosen)
-
-
-def _name(name: str) -> str:
-    name = name.strip()
-    if not name:
-        raise ApiKeyInputError("name", "Give the key a name.", "REQUIRED")
-    if len(name) > MAX_NAME_LENGTH:
-        raise ApiKeyInputError("name", f"At most {MAX_NAME_LENGTH} characters.", "TOO_LONG")
-    return name
+from db.tenancy import tenant_transaction
+from domain.api_keys import (
+    PREFIX_LENGTH,
+    ApiKeyInputError,
+    IssuedKey,
+    hash_secret,
+    key_name,
+    new_secret,
+    parse_scopes,
+)
+from domain.permissions import may_administer, require
+from services.identity import Identity
 
 
 async def issue_key(
@@ -86,7 +36,7 @@ async def issue_key(
 ) -> IssuedKey:
     """Create a key of the organisation (in the caller's transaction, bound to it); the secret
     is in the result and nowhere else."""
-    name = _name(name)
+    name = key_name(name)
     chosen = parse_scopes(scopes)
     now = now or dt.datetime.now(dt.UTC)
     if expires_at is not None and expires_at <= now:
@@ -143,3 +93,38 @@ async def revoke_key(
         after={"revoked": True},
     )
     return True
+
+
+_ADMINS_ONLY = "Only an admin of the organisation may manage API keys."
+
+
+async def create_api_key(
+    conn: Connection,
+    identity: Identity,
+    *,
+    name: str,
+    scopes: Iterable[str],
+    team_ids: Sequence[int] = (),
+    expires_at: dt.datetime | None = None,
+) -> IssuedKey:
+    """createApiKey: an admin issues a key of their organisation, in one transaction."""
+    require(may_administer(identity.actor), _ADMINS_ONLY)
+    async with tenant_transaction(conn, identity.organization_id):
+        return await issue_key(
+            conn,
+            identity.organization_id,
+            name=name,
+            scopes=scopes,
+            team_ids=team_ids,
+            expires_at=expires_at,
+            created_by=identity.user_id,
+        )
+
+
+async def revoke_api_key(conn: Connection, identity: Identity, api_key_id: int) -> bool:
+    """revokeApiKey: an admin revokes a key of their organisation; False when there is none."""
+    require(may_administer(identity.actor), _ADMINS_ONLY)
+    async with tenant_transaction(conn, identity.organization_id):
+        return await revoke_key(
+            conn, identity.organization_id, api_key_id, actor_user_id=identity.user_id
+        )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from api.services.progress import recompute_all
 from db.demo import write_demo
 from db.progress import Connection
+from services.progress import recompute_all
 
 
 async def seed_demo(conn: Connection) -> int:

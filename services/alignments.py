@@ -10,9 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from api.context import Identity
-from api.services import progress
-from api.services.audit import log_change
 from db import alignments as db
 from db.progress import Connection
 from db.tenancy import tenant_transaction
@@ -29,6 +26,9 @@ from domain.alignments import (
 )
 from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
 from domain.permissions import ObjectiveOwnership, may_align, require
+from services import progress
+from services.audit import log_change
+from services.identity import Identity
 
 _MAY_NOT_ALIGN = (
     "You may not change what this objective supports: it is neither yours nor your team's."
