@@ -27,9 +27,13 @@ from db import api_keys
 from db.identities import sign_in
 from db.identity import organization_admin
 from domain.api_keys import hash_secret, looks_like_key
+from domain.members import MemberStatus, hash_invitation_token, looks_like_invitation_token
 from services.identity import Identity
 
 ORGANIZATION_HEADER = "x-organization"
+# A sign-in that accepts an invitation by its token, for setups whose identity provider does
+# not vouch for the invited email.
+INVITATION_HEADER = "x-invitation-token"
 # Query parameters that carry credentials in other APIs; okrql refuses them.
 URL_CREDENTIAL_PARAMETERS = frozenset(
     {"api_key", "apikey", "api-key", "key", "token", "access_token", "jwt", "authorization"}
@@ -129,6 +133,30 @@ async def _api_key_identity(request: Request, secret: str) -> Identity:
     )
 
 
+_INVITATION_STATES = {
+    "INVITATION_EXPIRED": "The invitation has expired: ask an admin to send it again.",
+    "INVITATION_REVOKED": "The invitation was revoked.",
+    "INVITATION_ACCEPTED": "The invitation was already accepted, by another sign-in.",
+    "INVITATION_UNKNOWN": "No invitation has this token.",
+    "INVITATION_FOR_ANOTHER_PERSON": "The invitation is for someone else: sign in as the"
+    " person it was sent to, or ask an admin to invite this account.",
+}
+
+
+def _invitation_hash(request: Request) -> bytes | None:
+    token = request.headers.get(INVITATION_HEADER)
+    if token is None:
+        return None
+    token = token.strip()
+    if not looks_like_invitation_token(token):
+        raise IdentityError(
+            "Malformed X-Invitation-Token: send the token inviteMember returned.",
+            "BAD_REQUEST",
+            400,
+        )
+    return hash_invitation_token(token)
+
+
 async def _token_identity(request: Request, token: str) -> Identity:
     verifier = _verifier(request)
     if verifier is None:
@@ -139,18 +167,28 @@ async def _token_identity(request: Request, token: str) -> Identity:
         raise IdentityError(str(error)) from None
     chosen = request.headers.get(ORGANIZATION_HEADER) or verified.organization
     person = await sign_in(
-        request.app.state.pool, verified.issuer, verified.subject, verified.verified_email, chosen
+        request.app.state.pool,
+        verified.issuer,
+        verified.subject,
+        verified.verified_email,
+        chosen,
+        _invitation_hash(request),
     )
     if person is None:
         raise IdentityError(
             "No okrql user matches this token: a first sign-in needs the verified email of a"
             " member."
         )
+    if not person.memberships and person.invitation in _INVITATION_STATES:
+        raise IdentityError(_INVITATION_STATES[person.invitation], person.invitation, 403)
     if chosen is not None:
         if not person.memberships:
             raise _forbidden_organization(chosen)
         membership = person.memberships[0]
-    elif len(person.memberships) == 1:
+    elif len(person.memberships) == 1 or (
+        # Active memberships come first: a second one that is not active leaves one choice.
+        len(person.memberships) == 2 and person.memberships[1].status != MemberStatus.ACTIVE
+    ):
         membership = person.memberships[0]
     elif not person.memberships:
         raise IdentityError("You are not a member of any organisation.", "FORBIDDEN", 403)
@@ -160,6 +198,21 @@ async def _token_identity(request: Request, token: str) -> Identity:
             "BAD_REQUEST",
             400,
         )
+    if membership.status == MemberStatus.DEACTIVATED:
+        raise IdentityError(
+            f"Your membership of {membership.organization_slug!r} is deactivated: ask one of"
+            " its admins to reactivate it.",
+            "MEMBER_DEACTIVATED",
+            403,
+        )
+    if membership.status == MemberStatus.INVITED:
+        raise IdentityError(
+            f"Your invitation to {membership.organization_slug!r} has expired or was sent to"
+            " another address: ask one of its admins to send it again.",
+            "INVITATION_EXPIRED",
+            403,
+        )
+    assert person.user_id is not None
     return Identity(
         organization_id=membership.organization_id,
         user_id=person.user_id,

@@ -18,6 +18,7 @@ NODE_TYPES = frozenset(
         "KeyResult",
         "CheckIn",
         "ApiKey",
+        "Invitation",
         "WebhookEndpoint",
         "WebhookDelivery",
         "WebhookDeliveryAttempt",

@@ -37,6 +37,8 @@ class Scope(StrEnum):
     READ = "read"
     WRITE = "write"
     CHECKINS_WRITE = "checkins:write"
+    # Provisioning people from an identity provider (SCIM), and nothing else.
+    SCIM = "scim"
 
 
 class ForbiddenError(Exception):
@@ -97,6 +99,12 @@ def require(allowed: bool, message: str) -> None:
 def may_administer(actor: Actor) -> bool:
     """Manage members, teams, cycles (closing one included) and API keys."""
     return actor.is_admin
+
+
+def may_manage_members(actor: Actor) -> bool:
+    """Invite, change, deactivate and reactivate members: admins, and the identity provider
+    that provisions them (an API key with the `scim` scope)."""
+    return actor.is_admin or (actor.is_key and Scope.SCIM in actor.scopes)
 
 
 def may_read_audit(actor: Actor) -> bool:

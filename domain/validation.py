@@ -88,6 +88,8 @@ _PYDANTIC_CODES = {
     "string_too_long": UserErrorCode.TOO_LONG,
     "decimal_parsing": UserErrorCode.INVALID_NUMBER,
     "decimal_type": UserErrorCode.INVALID_NUMBER,
+    "greater_than_equal": UserErrorCode.OUT_OF_RANGE,
+    "less_than_equal": UserErrorCode.OUT_OF_RANGE,
 }
 
 

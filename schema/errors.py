@@ -92,6 +92,7 @@ def authorized(
 
 # What callers refused outright are told.
 ADMINS_ONLY_CYCLES = "Only an admin of the organisation may manage cycles."
+ADMINS_ONLY_MEMBERS = "Only an admin of the organisation may manage its members."
 ADMINS_ONLY_KEYS = "Only an admin of the organisation may manage API keys."
 ADMINS_ONLY_TEAMS = "Only an admin of the organisation may manage teams and their members."
 READ_ONLY = "Viewers and read-only API keys may not change objectives or key results."

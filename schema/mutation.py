@@ -12,6 +12,7 @@ from schema.api_keys.mutations import ApiKeyMutations
 from schema.check_ins.mutations import CheckInMutations
 from schema.cycles.mutations import CycleMutations
 from schema.key_results.mutations import KeyResultMutations
+from schema.members.mutations import MemberMutations
 from schema.objectives.alignment_mutations import AlignmentMutations
 from schema.objectives.mutations import ObjectiveMutations
 from schema.teams.mutations import TeamMutations
@@ -26,6 +27,7 @@ class Mutation(
     TeamMutations,
     KeyResultMutations,
     AlignmentMutations,
+    MemberMutations,
     ApiKeyMutations,
     WebhookMutations,
 ):

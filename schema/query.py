@@ -13,11 +13,12 @@ from schema.connections import Connection
 from schema.cycles.types import Cycle
 from schema.fields import mapped
 from schema.key_results.types import KEY_RESULTS, KeyResult, KeyResultFilter
+from schema.members.types import INVITATIONS, Invitation, InvitationFilter
 from schema.node import Node
 from schema.objectives.types import OBJECTIVES, Objective, ObjectiveFilter, ObjectiveOrder
 from schema.organizations.types import Organization
 from schema.teams.types import Team
-from schema.users.types import User
+from schema.users.types import MEMBERS, MemberFilter, User
 from schema.webhooks.types import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
 
 # The root row the planner renders the Query type from (see api/graphql_http.py).
@@ -29,6 +30,7 @@ _TYPES = (
     ApiKey,
     CheckIn,
     Cycle,
+    Invitation,
     KeyResult,
     Objective,
     Organization,
@@ -89,13 +91,46 @@ class Query:
         return await oracle.resolve_connection(self, info, first=first, after=after)  # type: ignore[return-value]
 
     @strawberry.field(
-        description="The organisation's members, by name.",
+        description="The organisation's people, by name: every member, invited, active or"
+        " deactivated (`members` filters them).",
         metadata=mapped(Many("users", parent_key=ROOT_KEY)),
     )
     async def users(
         self, info: strawberry.Info, first: int, after: str | None = None
     ) -> Connection[User]:
         return await oracle.resolve_connection(self, info, first=first, after=after)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="The organisation's members, by name, filtered by role, status, team or a"
+        " name-or-email prefix.",
+        metadata=mapped(MEMBERS),
+    )
+    async def members(
+        self,
+        info: strawberry.Info,
+        first: int,
+        after: str | None = None,
+        filter: MemberFilter | None = None,
+    ) -> Connection[User]:
+        return await oracle.resolve_connection(  # type: ignore[return-value]
+            self, info, first=first, after=after, filter=filter
+        )
+
+    @strawberry.field(
+        description="The organisation's invitations, newest first; visible to its admins only"
+        " (empty for anyone else).",
+        metadata=mapped(INVITATIONS),
+    )
+    async def invitations(
+        self,
+        info: strawberry.Info,
+        first: int,
+        after: str | None = None,
+        filter: InvitationFilter | None = None,
+    ) -> Connection[Invitation]:
+        return await oracle.resolve_connection(  # type: ignore[return-value]
+            self, info, first=first, after=after, filter=filter
+        )
 
     @strawberry.field(
         description="Objectives, filtered and sorted (oldest first by default).",

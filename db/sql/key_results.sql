@@ -11,8 +11,11 @@ WHERE organization_id = $1 AND id = $2
 FOR NO KEY UPDATE;
 
 -- name: is_member
--- Whether a person belongs to the organisation (owners report values, so they must).
-SELECT EXISTS (SELECT 1 FROM membership WHERE organization_id = $1 AND user_id = $2);
+-- Whether a person is an active member of the organisation (owners report values, so they
+-- must; an invitee has not joined yet, a deactivated member gets nothing new to own).
+SELECT EXISTS (
+  SELECT 1 FROM membership WHERE organization_id = $1 AND user_id = $2 AND status = 'ACTIVE'
+);
 
 -- name: next_position
 -- The position after the objective's last key result (0 for the first).

@@ -47,9 +47,12 @@ SELECT EXISTS (
 )
 
 -- name: member_exists
--- Whether a person is a member of the organisation, so may own an objective.
+-- Whether a person is an active member of the organisation, so may own an objective (an
+-- invitee has not joined yet; a deactivated member keeps what they own, but gets nothing new).
 SELECT EXISTS (
-  SELECT 1 FROM membership WHERE organization_id = $1 AND user_id = $2 FOR KEY SHARE
+  SELECT 1 FROM membership
+  WHERE organization_id = $1 AND user_id = $2 AND status = 'ACTIVE'
+  FOR KEY SHARE
 )
 
 -- name: aligned_cycles

@@ -84,6 +84,7 @@ ID_TYPES = {
     "userId": "User",
     "ownerId": "User",
     "ownerUserId": "User",
+    "transferOwnershipTo": "User",
     "deliveryId": "WebhookDelivery",
     "subjectId": ANY_NODE,
 }
@@ -106,6 +107,7 @@ VALUES: dict[str, Any] = {
     "targetValue": "100",
     "value": "50",
     "finalScore": 0.5,
+    "email": "walk.invitee@walk.example",
 }
 OPTIONAL = frozenset({"startValue", "targetValue", "value"})
 # What an input needs beside an owner for that owner to make sense.
@@ -130,6 +132,7 @@ ROWS = {
     "KeyResult": "SELECT id FROM key_result WHERE organization_id = $1",
     "CheckIn": "SELECT id FROM check_in WHERE organization_id = $1",
     "ApiKey": "SELECT id FROM api_key WHERE organization_id = $1",
+    "Invitation": "SELECT id FROM invitation WHERE organization_id = $1",
     "WebhookEndpoint": "SELECT id FROM webhook_endpoint WHERE organization_id = $1",
     "WebhookDelivery": "SELECT id FROM webhook_delivery WHERE organization_id = $1",
     "WebhookDeliveryAttempt": "SELECT id FROM webhook_delivery_attempt WHERE organization_id = $1",
@@ -203,11 +206,18 @@ def _unwrap(type_: Any) -> Any:
     return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
 
 
+# Entities a mutation names otherwise than their node type: updateMember's id is a User's.
+NOUNS = {"Member": "User"}
+
+
 def _owner(mutation: str) -> str:
     """The entity a mutation's own `id` names: updateObjective -> Objective."""
-    for verb in ("update", "delete", "close", "reopen", "set", "revoke", "redeliver"):
+    verbs = ("update", "delete", "close", "reopen", "set", "revoke", "redeliver", "resend",
+             "deactivate", "reactivate")  # fmt: skip
+    for verb in verbs:
         if mutation.startswith(verb):
             rest = mutation.removeprefix(verb)
+            rest = NOUNS.get(rest, rest)
             for type_name in sorted(NODE_TYPES, key=len, reverse=True):
                 if rest.startswith(type_name):
                     return type_name
@@ -555,7 +565,14 @@ async def _arrange_a(pool: asyncpg.Pool[Any], send: Send, org: dict[str, Any]) -
 
 
 async def _administration(send: Send, events: str) -> str:
-    """A webhook endpoint (with a delivery) and an API key with every scope; the key's secret."""
+    """A webhook endpoint (with a delivery), an API key with every scope, and a pending
+    invitation; the key's secret."""
+    await _write(
+        send,
+        "inviteMember",
+        {"email": f"invitee-{uuid.uuid4().hex[:8]}@walk.example", "name": "Ivy Invitee"},
+        "invitation { id }",
+    )
     await _write(
         send,
         "createWebhookEndpoint",
@@ -667,6 +684,19 @@ async def world(
         )
     # (the seed records no events; this check-in becomes the demo's live one, with its event)
     await _check_in(server, await _side(pool, "demo", demo_organization, demo_secret))
+    # A member's history (a role changed and back), so auditEvents has something to find
+    # for the walk's User.
+    for organization_id, org_slug in ((a_id, slug), (demo_organization, "demo")):
+        chain = await pool.fetchrow(CHAIN, organization_id)
+        assert chain is not None
+        admin = _sender(server.http, org_slug, None)
+        for role in ("VIEWER", "MEMBER"):
+            await _write(
+                admin,
+                "updateMember",
+                {"id": encode_id("User", chain["member_id"]), "role": role},
+                "member { id }",
+            )
     sides = {
         "A": await _side(pool, "A", a_id, a_secret),
         "demo": await _side(pool, "demo", demo_organization, demo_secret),

@@ -1,0 +1,1 @@
+"""Members and their invitations: inviting, changing and deactivating people."""
