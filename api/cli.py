@@ -246,6 +246,113 @@ def cmd_key_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+class _NoMemberError(Exception):
+    pass
+
+
+async def _as_operator(url: str, slug: str, work: Any) -> Any:
+    """Run `work(conn, identity)` as the server's operator of the organisation: an admin who
+    is nobody in it (the use cases open their own transactions)."""
+    from db.identity import organization_admin
+    from services.identity import Identity
+
+    pool = await _operator_pool(url)
+    try:
+        found = await organization_admin(pool, slug)
+        if found is None:
+            raise _NoOrganizationError(slug)
+        async with pool.acquire() as conn:
+            return await work(conn, Identity.operator_of(found.organization_id, found.time_zone))
+    finally:
+        await pool.close()
+
+
+def _operate(args: argparse.Namespace, work: Any) -> Any:
+    """`_as_operator`, with the refusals an operator can meet said plainly; None on failure."""
+    from domain.errors import DomainError
+
+    try:
+        return asyncio.run(_as_operator(_database_url(), args.org, work))
+    except _NoOrganizationError:
+        log.error("no organisation %r", args.org)
+    except _NoMemberError as missing:
+        log.error("no member with the email %r in %r", str(missing), args.org)
+    except DomainError as error:
+        for problem in error.problems:
+            log.error("refused (%s): %s", problem.code.value, problem.message)
+    return None
+
+
+def cmd_member_invite(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from domain.members import InviteMember
+    from domain.validation import parse
+    from services import members
+
+    async def invite(conn: Any, identity: Any) -> Any:
+        command = parse(
+            InviteMember,
+            {"email": args.email, "name": args.name, "role": args.role.upper(),
+             "expiresInDays": args.expires_in_days},
+        )  # fmt: skip
+        return await members.invite_member(conn, identity, command, dt.datetime.now(dt.UTC))
+
+    invited = _operate(args, invite)
+    if invited is None:
+        return 1
+    log.info(
+        "%s invited (user %s, invitation %s): their first sign-in with this verified email"
+        " accepts; the invitation token is shown only now",
+        args.email, invited.user_id, invited.invitation_id,
+    )  # fmt: skip
+    sys.stdout.write(invited.token + "\n")
+    return 0
+
+
+def cmd_member_list(args: argparse.Namespace) -> int:
+    from domain.members import MemberStatus
+    from services import members
+
+    statuses = tuple(MemberStatus(s.upper()) for s in args.status) if args.status else None
+
+    async def listing(conn: Any, identity: Any) -> Any:
+        return await members.list_members(conn, identity, statuses)
+
+    found = _operate(args, listing)
+    if found is None:
+        return 1
+    for row in found:
+        sys.stdout.write(f"{row.email}\t{row.name}\t{row.role}\t{row.status}\n")
+    return 0
+
+
+def cmd_member_deactivate(args: argparse.Namespace) -> int:
+    from domain.members import DeactivateMember
+    from services import members
+
+    async def deactivate(conn: Any, identity: Any) -> Any:
+        user_id = await members.member_by_email(conn, identity, args.email)
+        if user_id is None:
+            raise _NoMemberError(args.email)
+        target = None
+        if args.transfer_to:
+            target = await members.member_by_email(conn, identity, args.transfer_to)
+            if target is None:
+                raise _NoMemberError(args.transfer_to)
+        command = DeactivateMember(id=user_id, transfer_ownership_to=target)
+        return await members.deactivate_member(conn, identity, command)
+
+    done = _operate(args, deactivate)
+    if done is None:
+        return 1
+    log.info(
+        "%s deactivated; %s objectives and %s key results handed over",
+        args.email, done.transferred_objectives, done.transferred_key_results,
+    )  # fmt: skip
+    return 0
+
+
 async def _run_worker(url: str) -> None:
     import signal
 
@@ -327,6 +434,37 @@ def main(argv: list[str] | None = None) -> int:
     org_create.add_argument("--admin-name")
     org_create.add_argument("--time-zone", default="UTC")
     org_create.set_defaults(handler=cmd_org_create)
+
+    member = commands.add_parser("member", help="manage an organisation's people")
+    member_commands = member.add_subparsers(dest="member_command", required=True)
+    member_invite = member_commands.add_parser(
+        "invite", help="invite a person by email; prints the invitation token once"
+    )
+    member_invite.add_argument("--org", required=True, help="the organisation's slug")
+    member_invite.add_argument("--email", required=True)
+    member_invite.add_argument("--name", required=True)
+    member_invite.add_argument(
+        "--role", default="MEMBER", choices=["admin", "member", "viewer", "ADMIN", "MEMBER",
+                                             "VIEWER"]
+    )  # fmt: skip
+    member_invite.add_argument("--expires-in-days", type=int, default=14)
+    member_invite.set_defaults(handler=cmd_member_invite)
+    member_list = member_commands.add_parser("list", help="list members (tab-separated)")
+    member_list.add_argument("--org", required=True, help="the organisation's slug")
+    member_list.add_argument(
+        "--status", action="append", choices=["invited", "active", "deactivated"],
+        help="only these statuses (repeatable; default: all)",
+    )  # fmt: skip
+    member_list.set_defaults(handler=cmd_member_list)
+    member_deactivate = member_commands.add_parser(
+        "deactivate", help="deactivate a member by email (they cannot sign in any more)"
+    )
+    member_deactivate.add_argument("--org", required=True, help="the organisation's slug")
+    member_deactivate.add_argument("--email", required=True)
+    member_deactivate.add_argument(
+        "--transfer-to", help="email of an active member who takes over what they own"
+    )
+    member_deactivate.set_defaults(handler=cmd_member_deactivate)
 
     key = commands.add_parser("key", help="manage an organisation's API keys")
     key_commands = key.add_subparsers(dest="action", required=True)

@@ -226,3 +226,14 @@ async def resend_invitation(
 
 async def revoke_invitation(conn: Connection, organization_id: int, invitation_id: int) -> None:
     await conn.execute(query("members", "revoke_invitation"), organization_id, invitation_id)
+
+
+async def list_members(
+    conn: Connection, organization_id: int, statuses: Sequence[str] | None = None
+) -> list[MemberRow]:
+    rows = await conn.fetch(
+        query("members", "list_members"),
+        organization_id,
+        None if statuses is None else list(statuses),
+    )
+    return [MemberRow(**dict(r)) for r in rows]

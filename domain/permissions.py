@@ -56,6 +56,9 @@ class Actor:
     api_key_id: int | None = None
     scopes: frozenset[str] = frozenset()
     key_team_ids: frozenset[int] = frozenset()
+    # The server's operator at its command line (`okrql member ...`): an admin of every
+    # organisation, who is nobody in it.
+    operator: bool = False
 
     @property
     def is_key(self) -> bool:
@@ -63,6 +66,8 @@ class Actor:
 
     @property
     def is_admin(self) -> bool:
+        if self.operator:
+            return True
         return not self.is_key and self.user_id is not None and self.role == Role.ADMIN
 
     @property

@@ -30,10 +30,17 @@ class Identity:
     # The teams a person belongs to (authorization: their teams' objectives are theirs to
     # change); loaded with the identity, once per request.
     member_team_ids: tuple[int, ...] = ()
+    # The server's operator at the command line: an admin who is nobody in the organisation
+    # (their changes are logged without an actor).
+    operator: bool = False
+
+    @classmethod
+    def operator_of(cls, organization_id: int, time_zone: str = "UTC") -> Identity:
+        return cls(organization_id, None, time_zone, ADMIN, operator=True)
 
     @property
     def is_admin(self) -> bool:
-        return self.user_id is not None and self.role == ADMIN
+        return self.operator or (self.user_id is not None and self.role == ADMIN)
 
     @property
     def actor(self) -> Actor:
@@ -45,4 +52,5 @@ class Identity:
             api_key_id=self.api_key_id,
             scopes=self.scopes,
             key_team_ids=frozenset(self.team_ids),
+            operator=self.operator,
         )

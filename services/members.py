@@ -384,3 +384,25 @@ async def reactivate_member(conn: Connection, identity: Identity, command: React
                 snapshot(updated),
             )
     return current.user_id
+
+
+async def list_members(
+    conn: Connection, identity: Identity, statuses: tuple[MemberStatus, ...] | None = None
+) -> list[MemberRow]:
+    """The organisation's members by name (the operator's listing; GraphQL reads `members`
+    through the planner)."""
+    require(may_manage_members(identity.actor), _MAY_NOT)
+    async with tenant_transaction(conn, identity.organization_id, mode="read"):
+        return await db.list_members(
+            conn,
+            identity.organization_id,
+            None if statuses is None else [s.value for s in statuses],
+        )
+
+
+async def member_by_email(conn: Connection, identity: Identity, email: str) -> int | None:
+    """The member with this email (case-insensitively), if any."""
+    require(may_manage_members(identity.actor), _MAY_NOT)
+    async with tenant_transaction(conn, identity.organization_id, mode="read"):
+        found = await db.by_email(conn, identity.organization_id, email.strip())
+    return None if found is None else found[0]

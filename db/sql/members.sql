@@ -108,3 +108,10 @@ WHERE organization_id = $1 AND id = $2;
 -- name: revoke_invitation
 UPDATE invitation SET revoked_at = now()
 WHERE organization_id = $1 AND id = $2;
+
+-- name: list_members
+-- The organisation's members for an operator's listing, by name; $2: statuses (NULL: all).
+SELECT user_id, name, email, role::text AS role, status::text AS status, external_id, version
+FROM membership
+WHERE organization_id = $1 AND ($2::member_status[] IS NULL OR status = ANY($2::member_status[]))
+ORDER BY name, user_id;
