@@ -16,97 +16,145 @@ WHERE kr.organization_id = $1 AND kr.id = $2
 FOR NO KEY UPDATE OF kr, o;
 
 -- name: record_check_in
--- Append a check-in to its locked key result (its objective locked too) and, in the same
--- round trip: move the key result's latest-check-in columns to the later (by measured time,
--- then id) of its latest check-in and the new one (the history is append-only and only this
--- statement and progress.sql's recompute move those columns, so the latest can only be one
--- of the two: the cost does not grow with the history), store the next due time the caller
--- computed ($10), log the event ($11 type, $12 after, $14 the acting API key). The row of
--- part 'check_in' is the check-in (its id in other_id); with $15, the rows of scoring_inputs
--- (progress.sql) for the objective ($13) come with it, this key result as just updated, so
--- the objective's progress needs no read of its own, and the objectives it supports are
--- locked, each 'parent' row with what drives it (source).
-WITH ins AS (
+-- Append a check-in to its key result, which the caller locked together with its objective
+-- (key_result_for_check_in), and in the same round trip move the key result's latest-check-in
+-- columns, log the event and, when asked (`scoring`), read what the objective's progress
+-- needs as the check-in leaves it, so the progress walk (services/progress.py) sends no
+-- statement of its own for this level.
+-- The answer has scoring_inputs' columns and order (progress.sql), so one reader
+-- (db/progress.py: scoring_from_rows) parses both: first the row of part 'check_in' (the new
+-- check-in: its id in other_id, its times, and the key result's latest measured time after
+-- this statement), then, with `scoring`, scoring_inputs' rows for the objective.
+WITH params AS NOT MATERIALIZED (
+  -- The positional parameters (db/check_ins.py: record), named and typed once. Not
+  -- materialised, this row is inlined into each step below, so the planner sees the
+  -- parameters themselves there, as if written in their place: the same index conditions and
+  -- one-time filters as $1..$15, and no join with a stored row.
+  SELECT $1::bigint AS organization_id,
+         $2::bigint AS key_result_id,
+         $3::bigint AS author_id,  -- NULL when an API key checks in
+         $4::numeric AS value,  -- NUMERIC and THRESHOLD key results
+         $5::boolean AS done,  -- MILESTONE key results
+         $6::confidence AS confidence,
+         $7::text AS comment,
+         $8::timestamptz AS measured_at,
+         $9::timestamptz AS recorded_at,
+         $10::timestamptz AS next_check_in_due,  -- the cadence rule's, computed by the caller
+         $11::text AS event_type,
+         $12::jsonb AS event_after,
+         $13::bigint AS objective_id,  -- the key result's objective
+         $14::bigint AS actor_api_key_id,  -- NULL when a person checks in
+         $15::boolean AS scoring
+), new_check_in AS (
+  -- The history is append-only: a check-in is only ever added.
   INSERT INTO check_in (organization_id, key_result_id, author_id, value, done, confidence,
                         comment, measured_at, recorded_at)
-  VALUES ($1, $2, $3, $4, $5, $6::confidence, $7, $8::timestamptz, $9::timestamptz)
+  SELECT p.organization_id, p.key_result_id, p.author_id, p.value, p.done, p.confidence,
+         p.comment, p.measured_at, p.recorded_at
+  FROM params AS p
   RETURNING id, value, done, confidence, measured_at, recorded_at
 ), latest AS (
+  -- The key result's latest check-in (by measured time, then id) is the later of its latest so
+  -- far and the new one: only this statement and progress.sql's refresh_key_results move the
+  -- latest-check-in columns, both under the key result's lock, so the cost does not grow with
+  -- the history. A back-dated check-in joins the history without hiding a newer value.
+  -- (The statement's snapshot does not see the insert above: the key result still names its
+  -- previous latest check-in here.)
   SELECT h.id, h.value, coalesce(h.done, false) AS done, h.confidence, h.measured_at
   FROM (
     SELECT c.id, c.value, c.done, c.confidence, c.measured_at
-    FROM key_result AS k
+    FROM params AS p
+    JOIN key_result AS k ON k.organization_id = p.organization_id AND k.id = p.key_result_id
     JOIN check_in AS c ON c.organization_id = k.organization_id AND c.id = k.last_check_in_id
-    WHERE k.organization_id = $1 AND k.id = $2
     UNION ALL
-    SELECT id, value, done, confidence, measured_at FROM ins
+    SELECT id, value, done, confidence, measured_at FROM new_check_in
   ) AS h
   ORDER BY h.measured_at DESC, h.id DESC
   LIMIT 1
-), kr AS (
+), moved_key_result AS (
+  -- The columns reads take the latest check-in from (currentValue, lastCheckIn, isOverdue),
+  -- kept on the key result so that no read looks for it in the history.
   UPDATE key_result AS k
-  SET current_value = latest.value,
-      done = latest.done,
-      last_check_in_id = latest.id,
-      last_measured_at = latest.measured_at,
-      last_confidence = latest.confidence,
-      next_check_in_due = $10::timestamptz
-  FROM latest
-  WHERE k.organization_id = $1 AND k.id = $2
+  SET current_value = l.value,
+      done = l.done,
+      last_check_in_id = l.id,
+      last_measured_at = l.measured_at,
+      last_confidence = l.confidence,
+      next_check_in_due = p.next_check_in_due
+  FROM params AS p, latest AS l
+  WHERE k.organization_id = p.organization_id AND k.id = p.key_result_id
   RETURNING k.id, k.objective_id, k.kind, k.start_value, k.target_value, k.current_value,
             k.threshold_direction, k.done, k.weight, k.last_measured_at
-), ev AS (
+), logged_event AS (
+  -- In the check-in's own transaction, so the audit history, the webhook deliveries (queued by
+  -- a trigger on event) and subscriptions (announced at commit) hear of exactly what commits.
   INSERT INTO event (organization_id, type, subject_type, subject_id, actor_user_id, after,
                      actor_api_key_id)
-  SELECT $1, $11, 'CheckIn', ins.id, $3, $12::jsonb, $14::bigint FROM ins
-), parents AS (
-  -- The next level of the progress walk, locked here (children before parents, id order):
-  -- a locked row is read as committed, so what drives each parent is current.
+  SELECT p.organization_id, p.event_type, 'CheckIn', c.id, p.author_id, p.event_after,
+         p.actor_api_key_id
+  FROM params AS p, new_check_in AS c
+), locked_parents AS (
+  -- The next level of the progress walk, locked here (children before parents, id order): a
+  -- locked row is read as committed, so what drives each parent is current.
   SELECT o.id, o.progress_source::text AS progress_source
-  FROM objective AS o
-  WHERE $15 AND o.organization_id = $1
+  FROM params AS p
+  JOIN objective AS o ON o.organization_id = p.organization_id
+  WHERE p.scoring
     AND o.id IN (SELECT a.parent_objective_id FROM alignment AS a
-                 WHERE a.organization_id = $1 AND a.child_objective_id = $13)
+                 WHERE a.organization_id = p.organization_id
+                   AND a.child_objective_id = p.objective_id)
   ORDER BY o.id
-  FOR NO KEY UPDATE
+  FOR NO KEY UPDATE OF o
 )
-SELECT 'check_in' AS part, $13 AS objective_id, NULL::text AS source, NULL::text AS kind,
-       NULL::float8 AS start_value, NULL::float8 AS target_value, NULL::float8 AS current_value,
-       NULL::text AS threshold_direction, NULL::boolean AS done, NULL::float8 AS weight,
-       ins.id AS other_id, NULL::float8 AS progress, ins.measured_at, ins.recorded_at,
-       (SELECT last_measured_at FROM kr) AS last_measured_at
-FROM ins
+-- The new check-in, and the key result's latest measured time as moved above.
+SELECT 'check_in' AS part, p.objective_id AS objective_id, NULL::text AS source,
+       NULL::text AS kind, NULL::float8 AS start_value, NULL::float8 AS target_value,
+       NULL::float8 AS current_value, NULL::text AS threshold_direction, NULL::boolean AS done,
+       NULL::float8 AS weight, c.id AS other_id, NULL::float8 AS progress, c.measured_at,
+       c.recorded_at, (SELECT last_measured_at FROM moved_key_result) AS last_measured_at
+FROM params AS p, new_check_in AS c
 UNION ALL
+-- With `scoring`, scoring_inputs' rows (numbers as float8, as there). The objective: what
+-- drives it and its stored progress (read under its lock, so current).
 SELECT 'objective', o.id, o.progress_source::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        NULL, o.progress::float8, NULL, NULL, NULL
-FROM objective AS o
-WHERE $15 AND o.organization_id = $1 AND o.id = $13
+FROM params AS p
+JOIN objective AS o ON o.organization_id = p.organization_id AND o.id = p.objective_id
+WHERE p.scoring
 UNION ALL
+-- Its other key results, as committed (their check-ins wait for the objective's lock).
 SELECT 'key_result', k.objective_id, NULL, k.kind::text, k.start_value::float8,
        k.target_value::float8, k.current_value::float8, k.threshold_direction::text, k.done,
        k.weight::float8, k.id, NULL, NULL, NULL, NULL
-FROM key_result AS k
-WHERE $15 AND k.organization_id = $1 AND k.objective_id = $13 AND k.id <> $2
+FROM params AS p
+JOIN key_result AS k ON k.organization_id = p.organization_id AND k.objective_id = p.objective_id
+WHERE p.scoring AND k.id <> p.key_result_id
 UNION ALL
+-- This key result as moved above (the snapshot would show it as it was before).
 SELECT 'key_result', k.objective_id, NULL, k.kind::text, k.start_value::float8,
        k.target_value::float8, k.current_value::float8, k.threshold_direction::text, k.done,
        k.weight::float8, k.id, NULL, NULL, NULL, NULL
-FROM kr AS k
-WHERE $15
+FROM params AS p, moved_key_result AS k
+WHERE p.scoring
 UNION ALL
+-- Its aligned children with their stored progress, looked up per alignment row (as in
+-- scoring_inputs: a join would let the generic plan hash every objective).
 SELECT 'child', a.parent_objective_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        a.weight::float8, a.child_objective_id,
        (SELECT c.progress::float8 FROM objective AS c
         WHERE c.organization_id = a.organization_id AND c.id = a.child_objective_id),
        NULL, NULL, NULL
-FROM alignment AS a
-WHERE $15 AND a.organization_id = $1 AND a.parent_objective_id = $13
+FROM params AS p
+JOIN alignment AS a ON a.organization_id = p.organization_id
+                   AND a.parent_objective_id = p.objective_id
+WHERE p.scoring
 UNION ALL
-SELECT 'parent', $13, p.progress_source, NULL, NULL, NULL, NULL, NULL, NULL, NULL, p.id, NULL,
-       NULL, NULL, NULL
-FROM parents AS p
+-- The objectives it supports, locked above, each with what drives it.
+SELECT 'parent', p.objective_id, lp.progress_source, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       lp.id, NULL, NULL, NULL, NULL
+FROM params AS p, locked_parents AS lp
 -- scoring_inputs' order, so the float sums equal a recomputation's
-ORDER BY 1, 2, 11;
+ORDER BY part, objective_id, other_id;
 
 -- name: key_results_for_check_ins
 -- Lock the key results of several check-ins (by id, $2, or integration external id, $3), in
