@@ -1,4 +1,5 @@
-"""Deterministic OKR data set, adapted from shared/peer-bench/seed.py.
+"""Deterministic OKR data set, adapted from the generator of peer-bench (the harness bench/ grew
+from).
 
 `generate(scale, seed)` makes the peer's rows with the same random sequence, so the same
 (scale, seed) gives byte-identical rows here and in peer-bench and the ids are stable: cycles

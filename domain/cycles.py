@@ -128,7 +128,7 @@ class CycleDates:
 
 
 def date_range_problems(starts_on: date, ends_on: date) -> list[Problem]:
-    """A cycle starts strictly before it ends (DESIGN.md: start < end).
+    """A cycle starts strictly before it ends (docs/domain-rules.md, "Cycles and teams").
 
     ``ends_on`` is inclusive, so the shortest cycle spans two days.
     """

@@ -310,7 +310,7 @@ INPUT_FIELDS = {
     "position": "position",
 }
 # Every key result has these; an update may change them but not clear them. An owner is
-# required too: reporting is someone's job (DESIGN.md, "Reporting").
+# required too: reporting is someone's job (docs/domain-rules.md, "Key results").
 _NOT_NULLABLE = frozenset(
     {"title", "kind", "result_type", "unit", "weight", "owner_id", "cadence", "position"}
 )

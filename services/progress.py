@@ -1,4 +1,4 @@
-"""Keeping the derived progress columns right after a write (DESIGN.md, the read path).
+"""Keeping the derived progress columns right after a write (docs/domain-rules.md, "Objectives").
 
 A read never recurses over the alignment DAG: the latest check-in of each key result and the
 progress of each objective are stored, recomputed from their source rows (never incremented)

@@ -1,4 +1,4 @@
--- wrk script (adapted from shared/peer-bench): POSTs GraphQL bodies
+-- wrk script (adapted from peer-bench, the harness bench/ grew from): POSTs GraphQL bodies
 -- {"operationName","query","variables"} whose variables change per request, counts answers that
 -- are not clean (HTTP status other than 200, GraphQL "errors", non-empty okrql "userErrors"),
 -- and writes a JSON summary to $RESULT_FILE.

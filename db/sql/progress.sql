@@ -1,4 +1,5 @@
--- Derived progress columns, maintained on write (DESIGN.md, "derived values maintained on write").
+-- Derived progress columns, maintained on write so that a read never recurses
+-- (docs/domain-rules.md, "Objectives").
 -- Every statement is filtered by organization_id = $1. Rows are always locked in id order so
 -- that two writers touching overlapping rows queue up instead of deadlocking, and with
 -- FOR NO KEY UPDATE (what an UPDATE of non-key columns takes anyway) rather than FOR UPDATE:

@@ -1,4 +1,4 @@
-"""The alignment DAG rules (DESIGN.md, "Alignment"), as pure functions."""
+"""The alignment DAG rules (docs/domain-rules.md, "Alignments"), as pure functions."""
 
 from __future__ import annotations
 

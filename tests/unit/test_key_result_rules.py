@@ -1,4 +1,5 @@
-"""The rules a key result's fields obey (DESIGN.md, "Domain rules"), as pure functions."""
+"""The rules a key result's fields obey (docs/domain-rules.md, "Key results"), as pure
+functions."""
 
 from __future__ import annotations
 

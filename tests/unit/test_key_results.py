@@ -1,4 +1,4 @@
-"""Key-result progress, score and direction (DESIGN.md, "Domain rules")."""
+"""Key-result progress, score and direction (docs/domain-rules.md, "Key results")."""
 
 from __future__ import annotations
 

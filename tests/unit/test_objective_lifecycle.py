@@ -76,7 +76,8 @@ def test_the_table_is_exactly_the_lifecycle() -> None:
 
 
 def test_every_status_can_be_archived_except_archived() -> None:
-    # DESIGN.md: any -> ARCHIVED (leaving ARCHIVED, or staying, is for reopenObjective).
+    # Any -> ARCHIVED (docs/domain-rules.md, "Objectives"); leaving ARCHIVED, or staying, is
+    # for reopenObjective.
     archivable = {
         s for s in ObjectiveStatus if transition_allowed(LifecycleAction.SET_STATUS, s, X)
     }

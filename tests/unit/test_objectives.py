@@ -1,4 +1,4 @@
-"""Objective progress aggregation and pace status (DESIGN.md, "Domain rules")."""
+"""Objective progress aggregation and pace status (docs/domain-rules.md, "Objectives")."""
 
 from __future__ import annotations
 
