@@ -1,1 +1,1 @@
-"""okrql's transport layer: the Starlette app, settings, request context and the CLI."""
+"""okrql's transport layer: the Starlette app, settings, authentication and the CLI."""

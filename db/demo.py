@@ -19,7 +19,7 @@ from db.queries import query
 async def write_demo(conn: Connection) -> int:
     """Create (or complete) the demo organisation's rows, in the caller's transaction; its id.
 
-    The derived progress columns are left to the caller (api/services/demo.py).
+    The derived progress columns are left to the caller (services/demo.py).
     """
     organization_id = await _organization(conn)
     users = await _users(conn, organization_id)

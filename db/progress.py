@@ -3,7 +3,7 @@
 The columns (key_result.current_value/done/last_check_in_id/last_measured_at, objective.progress)
 are recomputed from their source rows under row locks, inside the caller's transaction; the
 rules that turn inputs into progress live in domain/, the walk over the alignment DAG in
-api/services/progress.py. Lock order: key results before objectives, each in id order.
+services/progress.py. Lock order: key results before objectives, each in id order.
 """
 
 from __future__ import annotations

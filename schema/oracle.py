@@ -1,8 +1,9 @@
 """Resolvers for strawberry's standard executor, interpreting the field mappings naively.
 
 The planner serves every query; these resolvers serve introspection-mixed documents and are
-the oracle of the differential test (tests/api/test_planner_oracle.py). They fetch per field
-and per parent on purpose: simple enough to be obviously right.
+the oracle the planner is tested against: the test client (tests/graphql.py) sends every query
+of the suite through both and compares the answers. They fetch per field and per parent on
+purpose: simple enough to be obviously right.
 """
 
 from __future__ import annotations

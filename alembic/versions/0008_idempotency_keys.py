@@ -2,11 +2,11 @@
 
 `idempotency_key` holds, per organisation and caller ("user:<id>" or "key:<id>"), each key a
 client sent with a write, a SHA-256 of the write's input (same key, different input is a user
-error) and the response to replay: the ids the payload is rendered from (api/services/
-idempotency.py says why not the rendered JSON). A write inserts its key row first, in its own
-transaction, so a concurrent duplicate waits on the primary key until the first commits, then
-replays. Rows are kept at least 24 hours; claiming a new key purges (a bounded number of) its
-organisation's expired ones, and an expired key may be claimed afresh.
+error) and the response to replay: the ids the payload is rendered from
+(services/idempotency.py says why not the rendered JSON). A write inserts its key row first,
+in its own transaction, so a concurrent duplicate waits on the primary key until the first
+commits, then replays. Rows are kept at least 24 hours; claiming a new key purges (a bounded
+number of) its organisation's expired ones, and an expired key may be claimed afresh.
 
 Revision ID: 0008
 Revises: 0007

@@ -33,7 +33,7 @@ SELECT EXISTS (SELECT 1 FROM alignment
 
 -- name: lock_objectives
 -- Lock the alignment's objectives in the order given: the child, then the parent (up the
--- DAG, as api/services/progress.py walks), so a progress refresh climbing from the child
+-- DAG, as services/progress.py walks), so a progress refresh climbing from the child
 -- queues behind us instead of deadlocking. Rows are locked in the ORDER BY's order.
 SELECT id
 FROM objective

@@ -1,4 +1,4 @@
--- The demo organisation (db/demo.py, content in api/demo_data.py). Every insert is idempotent:
+-- The demo organisation (db/demo.py, content in db/demo_data.py). Every insert is idempotent:
 -- it skips rows whose natural key exists, and the matching *_ids query maps natural keys back
 -- to ids, so seeding twice creates nothing new. $1 is the organisation id wherever there is one.
 

@@ -3,7 +3,7 @@
 -- name: lock_objective
 -- Lock the objective a key result is added to. Holding it keeps the objective from being
 -- closed meanwhile and gives concurrent additions distinct positions in turn. (The lock order
--- of api/services/progress.py puts key results first; the new key result is invisible to every
+-- of services/progress.py puts key results first; the new key result is invisible to every
 -- other transaction, so locking it afterwards cannot deadlock.)
 SELECT id, status::text AS status, owner_user_id, owner_team_id
 FROM objective

@@ -1,7 +1,7 @@
 -- Objective writes. Every statement is filtered by organization_id = $1. Objectives are locked
 -- FOR NO KEY UPDATE (what an UPDATE of non-key columns takes anyway, so check-ins and key
 -- results that reference the row are not blocked by the lock itself), and only a delete takes
--- FOR UPDATE; the order is the one in api/services/progress.py: key results, then objectives.
+-- FOR UPDATE; the order is the one in services/progress.py: key results, then objectives.
 
 -- name: lock_objective
 -- Lock one objective before it is checked and changed: the checks then see the row as
