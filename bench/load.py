@@ -47,7 +47,7 @@ def fingerprint(cfg: DatabaseConfig, src: Path = PROJECT_DIR) -> str:
         BENCH_DIR / "okrql_rows.py",
         FUNCTIONS_SQL,
         *sorted((src / "alembic" / "versions").glob("*.py")),
-        src / "api" / "services" / "progress.py",
+        src / "services" / "progress.py",
         src / "db" / "sql" / "progress.sql",
     ]
     for path in sources:
