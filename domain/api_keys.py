@@ -7,10 +7,17 @@ suffices) and its first characters as a non-secret `prefix` that tells keys apar
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+from domain.errors import DomainError, UserErrorCode
+from domain.validation import Command
 
 KEY_PREFIX = "okrql_"
 PREFIX_LENGTH = len(KEY_PREFIX) + 8
@@ -25,6 +32,32 @@ class ApiKeyInputError(ValueError):
         super().__init__(message)
         self.field = field
         self.code = code  # a UserErrorCode name
+
+    def as_domain_error(self) -> DomainError:
+        """The same refusal as a user error on the input field at fault."""
+        return DomainError.of(UserErrorCode(self.code), ("input", self.field), str(self))
+
+
+def _stored_scopes(names: list[str]) -> list[str]:
+    # The API spells scopes as enum constants (CHECKINS_WRITE); they are stored, documented and
+    # checked by `parse_scopes` as checkins:write.
+    return [name.lower().replace("_", ":") for name in names]
+
+
+class CreateApiKey(Command):
+    """A new key as asked for through the API, its team ids already resolved to keys; its rules
+    are checked as it is issued (`issue_key`, the same for the command line)."""
+
+    name: str
+    scopes: Annotated[list[str], AfterValidator(_stored_scopes)]
+    team_ids: list[int] | None = None
+    expires_at: dt.datetime | None = None
+
+
+class RevokeApiKey(Command):
+    """A key to revoke."""
+
+    id: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -267,6 +267,13 @@ class UpdateKeyResult(Command):
         return {name: getattr(self, name) for name in self.model_fields_set - {"id", "version"}}
 
 
+class DeleteKeyResult(Command):
+    """A key result to delete with its check-ins."""
+
+    id: int
+    version: int | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class KeyResultDraft:
     """A key result's editable state, as it would be written; the rules judge this whole state,

@@ -17,11 +17,12 @@ import binascii
 import ipaddress
 import re
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from domain.errors import Problem, UserErrorCode, raise_problems
+from domain.updates import cleared_required
+from domain.validation import Command
 
 URL_MAX = 2000
 SECRET_PREFIX = "whsec_"
@@ -46,6 +47,31 @@ class UrlPolicy:
 
     allow_http: bool = False
     allow_private_hosts: bool = False
+
+
+class CreateWebhookEndpoint(Command):
+    """A new endpoint as asked for (`validate_endpoint` checks it)."""
+
+    url: str
+    event_types: list[str]
+    secret: str | None = None
+
+
+class UpdateWebhookEndpoint(Command):
+    """Changes to an endpoint: only the fields given change (`validate_endpoint_changes`)."""
+
+    id: int
+    url: str | None = None
+    event_types: list[str] | None = None
+    active: bool | None = None
+
+
+class DeleteWebhookEndpoint(Command):
+    id: int
+
+
+class RedeliverWebhook(Command):
+    delivery_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,28 +246,18 @@ class EndpointChanges:
     active: bool | None
 
 
-def validate_endpoint_changes(changes: Mapping[str, Any], policy: UrlPolicy) -> EndpointChanges:
-    """An update's changes as stored, from the input fields it names (`url`, `eventTypes`,
-    `active`; an absent one is kept), or a DomainError with every broken rule. None of them
-    can be cleared."""
-    problems = [
-        Problem(
-            UserErrorCode.REQUIRED,
-            ("input", name),
-            "Cannot be cleared; leave it out to keep the current value.",
-        )
-        for name in ("url", "eventTypes", "active")
-        if name in changes and changes[name] is None
-    ]
-    url = changes.get("url")
+def validate_endpoint_changes(command: UpdateWebhookEndpoint, policy: UrlPolicy) -> EndpointChanges:
+    """An update's changes as stored, from the fields the command names (an absent one is
+    kept), or a DomainError with every broken rule. None of them can be cleared."""
+    problems = cleared_required(command, ("url", "event_types", "active"))
+    url = command.url
     if url is not None:
         url = url.strip()
         if problem := url_problem(url, policy):
             problems.append(problem)
-    raw_types = changes.get("eventTypes")
-    types = None if raw_types is None else _event_types(raw_types, problems)
+    types = None if command.event_types is None else _event_types(command.event_types, problems)
     raise_problems(problems)
-    return EndpointChanges(url, types, changes.get("active"))
+    return EndpointChanges(url, types, command.active)
 
 
 def retry_delay(attempts: int, *, base: float, factor: float, maximum: float) -> float:

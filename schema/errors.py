@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import strawberry
@@ -12,7 +13,13 @@ from graphql import GraphQLError
 
 from db.ids import MalformedIdError, decode_id_of
 from domain.errors import DomainError, Problem, UserErrorCode
-from domain.permissions import Actor, ForbiddenError
+from domain.permissions import (
+    Actor,
+    ForbiddenError,
+    may_administer,
+    writes_check_ins,
+    writes_objectives,
+)
 from schema.fields import value
 
 if TYPE_CHECKING:
@@ -50,10 +57,13 @@ def input_id(
     try:
         return decode_id_of(raw, type_name)
     except MalformedIdError:
-        problems.append(
-            Problem(UserErrorCode.INVALID_ID, ("input", name), f"Not a {type_name} id.")
-        )
+        problems.append(malformed_id(("input", name), type_name))
         return None
+
+
+def malformed_id(field: tuple[str, ...], type_name: str) -> Problem:
+    article = "an" if type_name[0] in "AEIOU" else "a"
+    return Problem(UserErrorCode.INVALID_ID, field, f"Not {article} {type_name} id.")
 
 
 FORBIDDEN = "FORBIDDEN"
@@ -73,6 +83,8 @@ def authorized(
     Callers `allowed` refuses (viewers, read-only keys, non-admins for administration) are
     refused before their input is even read; the use case's own checks against the rows it
     locked raise `ForbiddenError` before any write, which becomes the same FORBIDDEN error.
+    Mutations declared with schema/mutation_fields.py's `mutation` get this from their
+    `Permission`; this decorator serves run functions written by hand, until there are none.
     """
 
     def decorate(run: RunFunction) -> RunFunction:
@@ -90,10 +102,27 @@ def authorized(
     return decorate
 
 
+@dataclass(frozen=True, slots=True)
+class Permission:
+    """Who may call a mutation at all (`allowed`, from domain/permissions.py), and what the
+    others are told; the use case still checks the rows it locks (see `authorized`)."""
+
+    allowed: Callable[[Actor], bool]
+    message: str
+
+
 # What callers refused outright are told.
 ADMINS_ONLY_CYCLES = "Only an admin of the organisation may manage cycles."
 ADMINS_ONLY_MEMBERS = "Only an admin of the organisation may manage its members."
 ADMINS_ONLY_KEYS = "Only an admin of the organisation may manage API keys."
 ADMINS_ONLY_TEAMS = "Only an admin of the organisation may manage teams and their members."
+ADMINS_ONLY_WEBHOOKS = "Only an admin of the organisation may manage webhooks."
 READ_ONLY = "Viewers and read-only API keys may not change objectives or key results."
 NO_CHECK_INS = "Viewers and read-only API keys may not check in."
+
+MANAGES_CYCLES = Permission(may_administer, ADMINS_ONLY_CYCLES)
+MANAGES_KEYS = Permission(may_administer, ADMINS_ONLY_KEYS)
+MANAGES_TEAMS = Permission(may_administer, ADMINS_ONLY_TEAMS)
+MANAGES_WEBHOOKS = Permission(may_administer, ADMINS_ONLY_WEBHOOKS)
+WRITES_OBJECTIVES = Permission(writes_objectives, READ_ONLY)
+WRITES_CHECK_INS = Permission(writes_check_ins, NO_CHECK_INS)

@@ -22,6 +22,7 @@ from db.planner.mapping import (
     ReadContext,
     Row,
     ToOne,
+    ToOneList,
     Value,
 )
 from schema import oracle
@@ -56,6 +57,10 @@ def to_one(
     source: str, key: str, description: str, projection: dict[str, str] | None = None
 ) -> Any:
     return _field(ToOne(source, key, projection or {}), description, oracle.resolve_to_one)
+
+
+def to_one_list(source: str, key: str, description: str) -> Any:
+    return _field(ToOneList(source, key), description, oracle.resolve_to_one_list)
 
 
 def node_id(type_name: str) -> Any:

@@ -13,12 +13,15 @@ from db.tenancy import tenant_transaction
 from domain.api_keys import (
     PREFIX_LENGTH,
     ApiKeyInputError,
+    CreateApiKey,
     IssuedKey,
+    RevokeApiKey,
     hash_secret,
     key_name,
     new_secret,
     parse_scopes,
 )
+from domain.errors import DomainError, UserErrorCode
 from domain.permissions import may_administer, require
 from services.identity import Identity
 
@@ -98,33 +101,32 @@ async def revoke_key(
 _ADMINS_ONLY = "Only an admin of the organisation may manage API keys."
 
 
-async def create_api_key(
-    conn: Connection,
-    identity: Identity,
-    *,
-    name: str,
-    scopes: Iterable[str],
-    team_ids: Sequence[int] = (),
-    expires_at: dt.datetime | None = None,
-) -> IssuedKey:
-    """createApiKey: an admin issues a key of their organisation, in one transaction."""
+async def create_api_key(conn: Connection, identity: Identity, command: CreateApiKey) -> IssuedKey:
+    """createApiKey: an admin issues a key of their organisation, in one transaction; broken
+    rules are DomainErrors."""
     require(may_administer(identity.actor), _ADMINS_ONLY)
-    async with tenant_transaction(conn, identity.organization_id):
-        return await issue_key(
-            conn,
-            identity.organization_id,
-            name=name,
-            scopes=scopes,
-            team_ids=team_ids,
-            expires_at=expires_at,
-            created_by=identity.user_id,
-        )
+    try:
+        async with tenant_transaction(conn, identity.organization_id):
+            return await issue_key(
+                conn,
+                identity.organization_id,
+                name=command.name,
+                scopes=command.scopes,
+                team_ids=command.team_ids or (),
+                expires_at=command.expires_at,
+                created_by=identity.user_id,
+            )
+    except ApiKeyInputError as error:
+        raise error.as_domain_error() from None
 
 
-async def revoke_api_key(conn: Connection, identity: Identity, api_key_id: int) -> bool:
-    """revokeApiKey: an admin revokes a key of their organisation; False when there is none."""
+async def revoke_api_key(conn: Connection, identity: Identity, command: RevokeApiKey) -> int:
+    """revokeApiKey: an admin revokes a key of their organisation; its id."""
     require(may_administer(identity.actor), _ADMINS_ONLY)
     async with tenant_transaction(conn, identity.organization_id):
-        return await revoke_key(
-            conn, identity.organization_id, api_key_id, actor_user_id=identity.user_id
+        found = await revoke_key(
+            conn, identity.organization_id, command.id, actor_user_id=identity.user_id
         )
+    if not found:
+        raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such key.")
+    return command.id

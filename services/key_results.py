@@ -14,6 +14,7 @@ from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
 from domain.key_results import (
     INPUT_FIELDS,
     CreateKeyResult,
+    DeleteKeyResult,
     KeyResultDraft,
     UpdateKeyResult,
     apply_update,
@@ -185,10 +186,7 @@ async def update_key_result(
 
 
 async def delete_key_result(
-    conn: Connection,
-    identity: Identity,
-    key_result_id: int,
-    version: int | None,
+    conn: Connection, identity: Identity, command: DeleteKeyResult
 ) -> KeyResultWritten:
     """Remove a key result with its check-ins; its objective's progress no longer counts it.
 
@@ -196,13 +194,13 @@ async def delete_key_result(
     """
     organization_id = identity.organization_id
     async with tenant_transaction(conn, organization_id):
-        locked = await db.lock(conn, organization_id, key_result_id)
+        locked = await db.lock(conn, organization_id, command.id)
         if locked is None:
             raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such key result.")
         require(may_write_objective(identity.actor, _ownership(locked).objective), _MAY_NOT_WRITE)
         raise_problems(
             [
-                *stale_version(version, locked.version),
+                *stale_version(command.version, locked.version),
                 *read_only_problems(locked.objective_status, ("input", "id")),
             ]
         )

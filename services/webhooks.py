@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +14,10 @@ from domain.errors import DomainError, UserErrorCode
 from domain.permissions import may_administer, require
 from domain.webhooks import (
     SECRET_PREFIX,
+    CreateWebhookEndpoint,
+    DeleteWebhookEndpoint,
+    RedeliverWebhook,
+    UpdateWebhookEndpoint,
     UrlPolicy,
     validate_endpoint,
     validate_endpoint_changes,
@@ -38,17 +41,11 @@ def new_secret() -> str:
 
 
 async def create_endpoint(
-    conn: Connection,
-    identity: Identity,
-    *,
-    url: str,
-    event_types: Sequence[str],
-    secret: str | None,
-    policy: UrlPolicy,
+    conn: Connection, identity: Identity, command: CreateWebhookEndpoint, policy: UrlPolicy
 ) -> CreatedEndpoint:
     """Register an endpoint; the events recorded from now on that it subscribes to are sent."""
     require(may_administer(identity.actor), ADMINS_ONLY)
-    endpoint = validate_endpoint(url, event_types, secret, policy)
+    endpoint = validate_endpoint(command.url, command.event_types, command.secret, policy)
     chosen = endpoint.secret or new_secret()
     organization_id = identity.organization_id
     async with tenant_transaction(conn, organization_id):
@@ -74,16 +71,13 @@ async def create_endpoint(
 
 
 async def update_endpoint(
-    conn: Connection,
-    identity: Identity,
-    endpoint_id: int,
-    changes: Mapping[str, Any],
-    policy: UrlPolicy,
-) -> None:
-    """Change an endpoint's URL, event types or whether it is active (the input fields given
-    in `changes`); a paused endpoint gets no deliveries of new events."""
+    conn: Connection, identity: Identity, command: UpdateWebhookEndpoint, policy: UrlPolicy
+) -> int:
+    """Change an endpoint's URL, event types or whether it is active (the fields the command
+    gives); a paused endpoint gets no deliveries of new events. Its id."""
     require(may_administer(identity.actor), ADMINS_ONLY)
-    update = validate_endpoint_changes(changes, policy)
+    update = validate_endpoint_changes(command, policy)
+    endpoint_id = command.id
     organization_id = identity.organization_id
     async with tenant_transaction(conn, organization_id):
         changed = await db.update_endpoint(
@@ -106,6 +100,7 @@ async def update_endpoint(
             before=_audited(before),
             after=_audited(after),
         )
+    return endpoint_id
 
 
 def _audited(endpoint: db.EndpointState) -> dict[str, Any]:
@@ -116,10 +111,13 @@ def _audited(endpoint: db.EndpointState) -> dict[str, Any]:
     }
 
 
-async def delete_endpoint(conn: Connection, identity: Identity, endpoint_id: int) -> None:
-    """Delete an endpoint with its deliveries: nothing more is sent to it."""
+async def delete_endpoint(
+    conn: Connection, identity: Identity, command: DeleteWebhookEndpoint
+) -> int:
+    """Delete an endpoint with its deliveries: nothing more is sent to it. Its id."""
     require(may_administer(identity.actor), ADMINS_ONLY)
     organization_id = identity.organization_id
+    endpoint_id = command.id
     async with tenant_transaction(conn, organization_id):
         if not await db.delete_endpoint(conn, organization_id, endpoint_id):
             raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such endpoint.")
@@ -132,13 +130,15 @@ async def delete_endpoint(conn: Connection, identity: Identity, endpoint_id: int
             before=None,
             after=None,
         )
+    return endpoint_id
 
 
-async def redeliver(conn: Connection, identity: Identity, delivery_id: int) -> None:
+async def redeliver(conn: Connection, identity: Identity, command: RedeliverWebhook) -> int:
     """Send a delivery again soon, with a fresh retry budget (one being sent right now is left
-    to that attempt)."""
+    to that attempt). Its id."""
     require(may_administer(identity.actor), ADMINS_ONLY)
     async with tenant_transaction(conn, identity.organization_id):
-        found = await db.redeliver(conn, identity.organization_id, delivery_id)
+        found = await db.redeliver(conn, identity.organization_id, command.delivery_id)
     if found is None:
         raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "deliveryId"), "No such delivery.")
+    return command.delivery_id

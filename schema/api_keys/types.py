@@ -17,11 +17,6 @@ class ApiKeyScope(StrEnum):
     WRITE = "WRITE"
     CHECKINS_WRITE = "CHECKINS_WRITE"
 
-    @property
-    def stored(self) -> str:
-        """The scope as stored and documented: read, write, checkins:write."""
-        return self.value.lower().replace("_", ":")
-
 
 @strawberry.type(
     description="A key an integration authenticates with (`Authorization: Bearer okrql_…`);"

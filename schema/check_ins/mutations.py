@@ -1,23 +1,22 @@
-"""Check-in mutations."""
+"""Check-in mutations: one check-in, or many at once (an integration's scheduled push)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 
 import strawberry
 
-from db.planner.mapping import Mutation, ToOneList
 from domain.check_ins import Confidence, CreateCheckIn
 from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
-from domain.permissions import writes_check_ins
-from domain.validation import parse
-from schema import oracle
 from schema.check_ins.types import CheckIn
-from schema.errors import NO_CHECK_INS, UserError, authorized, input_id, user_errors
-from schema.fields import embedded, mapped, to_one
+from schema.errors import WRITES_CHECK_INS, UserError, user_errors
+from schema.fields import to_one, to_one_list
+from schema.inputs import InputCommand
+from schema.mutation_fields import IDEMPOTENCY_KEY, mutation
+from schema.payloads import user_errors_field
 from schema.scalars import DateTime, Decimal
-from services import idempotency
 from services.check_ins import create_check_in, create_check_ins
 
 if TYPE_CHECKING:
@@ -58,51 +57,6 @@ class CreateCheckInInput:
     )
 
 
-@strawberry.type(description="The result of createCheckIn.")
-class CreateCheckInPayload:
-    check_in: CheckIn | None = to_one("check_in", "check_in_id", "The new check-in.")
-    key_result: Annotated[KeyResult, strawberry.lazy("schema.key_results.types")] | None = to_one(
-        "key_result", "key_result_id", "The key result, with its new current value."
-    )
-    user_errors: list[UserError] = embedded("userErrors", "Why nothing was written, if so.")
-
-
-def _command(raw: dict[str, Any], prefix: tuple[str, ...] = ("input",)) -> CreateCheckIn:
-    """A check-in input as a command (raises DomainError on `prefix`'s fields)."""
-    data = dict(raw)
-    data.pop("idempotencyKey", None)
-    problems: list[Problem] = []
-    data["keyResultId"] = input_id(data, "keyResultId", "KeyResult", problems)
-    if prefix != ("input",):
-        problems = [Problem(p.code, prefix + p.field[1:], p.message) for p in problems]
-    raise_problems(problems)
-    return parse(CreateCheckIn, data, prefix)
-
-
-@authorized(writes_check_ins, NO_CHECK_INS)
-async def run_create_check_in(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    raw = args["input"]
-    key = raw.get("idempotencyKey")
-
-    async def perform() -> dict[str, Any]:
-        command = _command(raw)
-        created = await create_check_in(ctx.conn, ctx.identity, command, dt.datetime.now(dt.UTC))
-        return {
-            "check_in_id": created.check_in_id,
-            "key_result_id": created.key_result_id,
-            "userErrors": [],
-        }
-
-    try:
-        if key is None:
-            return await perform()
-        return await idempotency.run_once(
-            ctx.conn, ctx.identity, "createCheckIn", key, raw, perform
-        )
-    except DomainError as error:
-        return {"check_in_id": None, "key_result_id": None, "userErrors": user_errors(error)}
-
-
 @strawberry.input(
     description="Many check-ins at once (an integration's scheduled push), in one transaction."
 )
@@ -122,89 +76,123 @@ class CreateCheckInsInput:
     )
 
 
+# Both results are stored as the response to an idempotency key (services/idempotency.py) and
+# read back by retries, also by those a newer release answers: renaming a key breaks them.
+
+
+class CheckInResult(TypedDict):
+    check_in_id: int
+    key_result_id: int
+
+
+class CheckInsResult(TypedDict):
+    check_in_ids: list[int | None]
+    userErrors: list[dict[str, Any]]
+
+
+@strawberry.type(description="The result of createCheckIn.")
+class CreateCheckInPayload:
+    check_in: CheckIn | None = to_one("check_in", "check_in_id", "The new check-in.")
+    key_result: Annotated[KeyResult, strawberry.lazy("schema.key_results.types")] | None = to_one(
+        "key_result", "key_result_id", "The key result, with its new current value."
+    )
+    user_errors: list[UserError] = user_errors_field()
+
+
 @strawberry.type(description="The result of createCheckIns.")
 class CreateCheckInsPayload:
-    check_ins: list[CheckIn | None] | None = strawberry.field(
-        resolver=oracle.resolve_to_one_list,
-        description="The new check-ins, in the order of the input's items; null for an item"
-        " that was not written.",
-        metadata=mapped(ToOneList("check_in", "check_in_ids")),
+    check_ins: list[CheckIn | None] | None = to_one_list(
+        "check_in",
+        "check_in_ids",
+        "The new check-ins, in the order of the input's items; null for an item that was not"
+        " written.",
     )
-    user_errors: list[UserError] = embedded(
-        "userErrors",
-        'Why items were not written; fields start with ["input", "items", "<index>"].',
-    )
-
-
-def _too_many(size: int, maximum: int) -> DomainError:
-    return DomainError.of(
-        UserErrorCode.TOO_MANY_ITEMS,
-        ("input", "items"),
-        f"At most {maximum} check-ins at once ({size} given).",
+    user_errors: list[UserError] = user_errors_field(
+        'Why items were not written; fields start with ["input", "items", "<index>"].'
     )
 
 
-@authorized(writes_check_ins, NO_CHECK_INS)
-async def run_create_check_ins(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    raw = args["input"]
-    raw_items: list[dict[str, Any]] = raw["items"]
-    size, atomic = len(raw_items), raw.get("atomic", True)
-    key = raw.get("idempotencyKey")
+# A check-in's own idempotency key counts only for createCheckIn; a batch has its own.
+_CHECK_IN = InputCommand(
+    CreateCheckIn, ids=(("keyResultId", "KeyResult"),), ignored=(IDEMPOTENCY_KEY,)
+)
 
-    async def perform() -> dict[str, Any]:
-        if size > ctx.settings.max_bulk_check_ins:
-            raise _too_many(size, ctx.settings.max_bulk_check_ins)
-        problems: list[Problem] = []
-        commands: list[tuple[int, CreateCheckIn]] = []
-        for index, item in enumerate(raw_items):
-            try:
-                commands.append((index, _command(item, ("input", "items", str(index)))))
-            except DomainError as error:
-                problems.extend(error.problems)
-        if not commands:
-            raise_problems(problems)
-            return {"check_in_ids": [], "userErrors": []}  # an empty batch
-        created = await create_check_ins(
-            ctx.conn,
-            ctx.identity,
-            commands,
-            size,
-            dt.datetime.now(dt.UTC),
-            atomic=atomic,
-            problems=problems,
+
+@dataclass(frozen=True, slots=True)
+class CheckInItems:
+    """A bulk input read item by item: the commands of the valid items (with their index), the
+    problems of the others, and how the batch is written."""
+
+    commands: list[tuple[int, CreateCheckIn]]
+    problems: list[Problem]
+    size: int
+    atomic: bool
+
+
+def _items(raw: dict[str, Any]) -> CheckInItems:
+    commands: list[tuple[int, CreateCheckIn]] = []
+    problems: list[Problem] = []
+    for index, item in enumerate(raw["items"]):
+        try:
+            commands.append((index, _CHECK_IN.read(item, ("input", "items", str(index)))))
+        except DomainError as error:
+            problems.extend(error.problems)
+    return CheckInItems(commands, problems, len(raw["items"]), raw.get("atomic", True))
+
+
+async def _create(ctx: RequestContext, command: CreateCheckIn) -> CheckInResult:
+    created = await create_check_in(ctx.conn, ctx.identity, command, dt.datetime.now(dt.UTC))
+    return {"check_in_id": created.check_in_id, "key_result_id": created.key_result_id}
+
+
+async def _create_many(ctx: RequestContext, items: CheckInItems) -> CheckInsResult:
+    maximum = ctx.settings.max_bulk_check_ins
+    if items.size > maximum:
+        raise DomainError.of(
+            UserErrorCode.TOO_MANY_ITEMS,
+            ("input", "items"),
+            f"At most {maximum} check-ins at once ({items.size} given).",
         )
-        return {
-            "check_in_ids": [None if c is None else c.check_in_id for c in created.created],
-            "userErrors": user_errors(DomainError(created.problems)),
-        }
-
-    try:
-        if key is None:
-            return await perform()
-        return await idempotency.run_once(
-            ctx.conn, ctx.identity, "createCheckIns", key, raw, perform
-        )
-    except DomainError as error:
-        return {"check_in_ids": [None] * size, "userErrors": user_errors(error)}
+    if not items.commands:
+        raise_problems(items.problems)
+        return {"check_in_ids": [], "userErrors": []}  # an empty batch
+    created = await create_check_ins(
+        ctx.conn,
+        ctx.identity,
+        items.commands,
+        items.size,
+        dt.datetime.now(dt.UTC),
+        atomic=items.atomic,
+        problems=items.problems,
+    )
+    return {
+        "check_in_ids": [None if c is None else c.check_in_id for c in created.created],
+        "userErrors": user_errors(DomainError(created.problems)),
+    }
 
 
 @strawberry.type
 class CheckInMutations:
-    @strawberry.mutation(
+    create_check_in = mutation(
+        input=CreateCheckInInput,
+        command=CreateCheckIn,
+        ids={"keyResultId": "KeyResult"},
+        idempotency="createCheckIn",
+        call=_create,
+        payload=CreateCheckInPayload,
+        result=CheckInResult,
+        permission=WRITES_CHECK_INS,
         description="Record a key result's value (or a milestone's done flag).",
-        metadata=mapped(Mutation(run_create_check_in)),
     )
-    async def create_check_in(
-        self, info: strawberry.Info, input: CreateCheckInInput
-    ) -> CreateCheckInPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
+    create_check_ins = mutation(
+        input=CreateCheckInsInput,
+        command=_items,
+        idempotency="createCheckIns",
+        call=_create_many,
+        payload=CreateCheckInsPayload,
+        result=CheckInsResult,
+        refused=lambda raw: {"check_in_ids": [None] * len(raw["items"])},
+        permission=WRITES_CHECK_INS,
         description="Record many values at once (see CreateCheckInsInput): all or nothing by"
         " default; problems name the item by its index.",
-        metadata=mapped(Mutation(run_create_check_ins)),
     )
-    async def create_check_ins(
-        self, info: strawberry.Info, input: CreateCheckInsInput
-    ) -> CreateCheckInsPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]

@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import strawberry
 
 from db.ids import encode_id
-from db.planner.mapping import Mutation
 from domain.check_ins import CheckInCadence
-from domain.errors import DomainError, Problem, raise_problems
 from domain.key_results import (
     CreateKeyResult,
+    DeleteKeyResult,
     KeyResultKind,
     KeyResultType,
     KeyResultUnit,
     ThresholdDirection,
     UpdateKeyResult,
 )
-from domain.permissions import writes_objectives
-from domain.validation import parse
-from schema import oracle
-from schema.errors import READ_ONLY, UserError, authorized, input_id, user_errors
-from schema.fields import embedded, mapped, to_one, value
+from schema.errors import WRITES_OBJECTIVES, UserError
+from schema.fields import to_one, value
+from schema.inputs import change
+from schema.mutation_fields import mutation
+from schema.payloads import user_errors_field
 from schema.scalars import Decimal
 from services.key_results import create_key_result, delete_key_result, update_key_result
 
@@ -31,8 +30,6 @@ if TYPE_CHECKING:
     from schema.context import RequestContext
     from schema.key_results.types import KeyResult
     from schema.objectives.types import Objective
-
-_UNSET: Any = strawberry.UNSET
 
 
 @strawberry.input(description="A new key result of an objective.")
@@ -91,54 +88,27 @@ class CreateKeyResultInput:
 )
 class UpdateKeyResultInput:
     id: strawberry.ID = strawberry.field(description="The key result to change.")
-    version: int | None = strawberry.field(
-        default=_UNSET,
-        description="The version you read; if it moved on, nothing is written (STALE_VERSION).",
+    version: int | None = change(
+        "The version you read; if it moved on, nothing is written (STALE_VERSION).",
     )
-    title: str | None = strawberry.field(default=_UNSET, description="What is measured.")
-    description: str | None = strawberry.field(default=_UNSET, description="More about it.")
-    kind: KeyResultKind | None = strawberry.field(
-        default=_UNSET, description="How progress is measured."
+    title: str | None = change("What is measured.")
+    description: str | None = change("More about it.")
+    kind: KeyResultKind | None = change("How progress is measured.")
+    type: KeyResultType | None = change("An outcome (RESULT) or work (ACTIVITY).")
+    unit: KeyResultUnit | None = change("The unit of its values.")
+    currency: str | None = change("ISO 4217 code (unit CURRENCY only).")
+    unit_label: str | None = change("The unit's label (unit CUSTOM only).")
+    start_value: Decimal | None = change("Where a NUMERIC key result starts.")
+    target_value: Decimal | None = change("The target (NUMERIC) or the bound (THRESHOLD).")
+    threshold_direction: ThresholdDirection | None = change(
+        "Which side of the bound to stay (THRESHOLD only)."
     )
-    type: KeyResultType | None = strawberry.field(
-        default=_UNSET, description="An outcome (RESULT) or work (ACTIVITY)."
-    )
-    unit: KeyResultUnit | None = strawberry.field(
-        default=_UNSET, description="The unit of its values."
-    )
-    currency: str | None = strawberry.field(
-        default=_UNSET, description="ISO 4217 code (unit CURRENCY only)."
-    )
-    unit_label: str | None = strawberry.field(
-        default=_UNSET, description="The unit's label (unit CUSTOM only)."
-    )
-    start_value: Decimal | None = strawberry.field(
-        default=_UNSET, description="Where a NUMERIC key result starts."
-    )
-    target_value: Decimal | None = strawberry.field(
-        default=_UNSET, description="The target (NUMERIC) or the bound (THRESHOLD)."
-    )
-    threshold_direction: ThresholdDirection | None = strawberry.field(
-        default=_UNSET, description="Which side of the bound to stay (THRESHOLD only)."
-    )
-    weight: Decimal | None = strawberry.field(
-        default=_UNSET, description="Its weight in the objective's progress (> 0)."
-    )
-    owner_id: strawberry.ID | None = strawberry.field(
-        default=_UNSET, description="The member who reports its values."
-    )
-    cadence: CheckInCadence | None = strawberry.field(
-        default=_UNSET, description="How often values are reported."
-    )
-    data_source: str | None = strawberry.field(
-        default=_UNSET, description="Where values come from."
-    )
-    external_id: str | None = strawberry.field(
-        default=_UNSET, description="Its id in an integration; unique in the organisation."
-    )
-    position: int | None = strawberry.field(
-        default=_UNSET, description="Display order among the objective's key results."
-    )
+    weight: Decimal | None = change("Its weight in the objective's progress (> 0).")
+    owner_id: strawberry.ID | None = change("The member who reports its values.")
+    cadence: CheckInCadence | None = change("How often values are reported.")
+    data_source: str | None = change("Where values come from.")
+    external_id: str | None = change("Its id in an integration; unique in the organisation.")
+    position: int | None = change("Display order among the objective's key results.")
 
 
 @strawberry.input(description="The key result to delete, with its check-ins.")
@@ -150,12 +120,21 @@ class DeleteKeyResultInput:
     )
 
 
+class KeyResultResult(TypedDict):
+    key_result_id: int
+
+
+class DeletedKeyResultResult(TypedDict):
+    deleted_key_result_id: str
+    objective_id: int
+
+
 @strawberry.type(description="The result of createKeyResult.")
 class CreateKeyResultPayload:
     key_result: Annotated[KeyResult, strawberry.lazy("schema.key_results.types")] | None = to_one(
         "key_result", "key_result_id", "The new key result (its objective shows the new progress)."
     )
-    user_errors: list[UserError] = embedded("userErrors", "Why nothing was written, if so.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The result of updateKeyResult.")
@@ -163,7 +142,7 @@ class UpdateKeyResultPayload:
     key_result: Annotated[KeyResult, strawberry.lazy("schema.key_results.types")] | None = to_one(
         "key_result", "key_result_id", "The key result as changed."
     )
-    user_errors: list[UserError] = embedded("userErrors", "Why nothing was written, if so.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The result of deleteKeyResult.")
@@ -174,92 +153,58 @@ class DeleteKeyResultPayload:
     objective: Annotated[Objective, strawberry.lazy("schema.objectives.types")] | None = to_one(
         "objective", "objective_id", "Its objective, with progress recomputed without it."
     )
-    user_errors: list[UserError] = embedded("userErrors", "Why nothing was deleted, if so.")
+    user_errors: list[UserError] = user_errors_field("Why nothing was deleted, if so.")
 
 
-@authorized(writes_objectives, READ_ONLY)
-async def run_create_key_result(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    # On a new key result an explicit null means the same as leaving the field out.
-    data = {k: v for k, v in args["input"].items() if v is not None}
-    try:
-        problems: list[Problem] = []
-        data["objectiveId"] = input_id(data, "objectiveId", "Objective", problems)
-        if "ownerId" in data:
-            data["ownerId"] = input_id(data, "ownerId", "User", problems)
-        raise_problems(problems)
-        command = parse(CreateKeyResult, data)
-        created = await create_key_result(ctx.conn, ctx.identity, command, dt.datetime.now(dt.UTC))
-    except DomainError as error:
-        return {"key_result_id": None, "userErrors": user_errors(error)}
-    return {"key_result_id": created.key_result_id, "userErrors": []}
+async def _create(ctx: RequestContext, command: CreateKeyResult) -> KeyResultResult:
+    created = await create_key_result(ctx.conn, ctx.identity, command, dt.datetime.now(dt.UTC))
+    return {"key_result_id": created.key_result_id}
 
 
-@authorized(writes_objectives, READ_ONLY)
-async def run_update_key_result(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    # Absent fields are absent from the dict; explicit nulls are present as None.
-    data = dict(args["input"])
-    try:
-        problems: list[Problem] = []
-        data["id"] = input_id(data, "id", "KeyResult", problems)
-        if data.get("ownerId") is not None:
-            data["ownerId"] = input_id(data, "ownerId", "User", problems)
-        raise_problems(problems)
-        command = parse(UpdateKeyResult, data)
-        updated = await update_key_result(ctx.conn, ctx.identity, command, dt.datetime.now(dt.UTC))
-    except DomainError as error:
-        return {"key_result_id": None, "userErrors": user_errors(error)}
-    return {"key_result_id": updated.key_result_id, "userErrors": []}
+async def _update(ctx: RequestContext, command: UpdateKeyResult) -> KeyResultResult:
+    updated = await update_key_result(ctx.conn, ctx.identity, command, dt.datetime.now(dt.UTC))
+    return {"key_result_id": updated.key_result_id}
 
 
-@authorized(writes_objectives, READ_ONLY)
-async def run_delete_key_result(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    data = args["input"]
-    try:
-        problems: list[Problem] = []
-        key_result_id = input_id(data, "id", "KeyResult", problems)
-        raise_problems(problems)
-        assert key_result_id is not None  # a required ID that decoded
-        deleted = await delete_key_result(
-            ctx.conn, ctx.identity, key_result_id, data.get("version")
-        )
-    except DomainError as error:
-        return {
-            "deleted_key_result_id": None,
-            "objective_id": None,
-            "userErrors": user_errors(error),
-        }
+async def _delete(ctx: RequestContext, command: DeleteKeyResult) -> DeletedKeyResultResult:
+    deleted = await delete_key_result(ctx.conn, ctx.identity, command)
     return {
         "deleted_key_result_id": encode_id("KeyResult", deleted.key_result_id),
         "objective_id": deleted.objective_id,
-        "userErrors": [],
     }
 
 
 @strawberry.type
 class KeyResultMutations:
-    @strawberry.mutation(
+    create_key_result = mutation(
+        input=CreateKeyResultInput,
+        command=CreateKeyResult,
+        ids={"objectiveId": "Objective", "ownerId": "User"},
+        # On a new key result an explicit null means the same as leaving the field out.
+        null_means_absent=True,
+        call=_create,
+        payload=CreateKeyResultPayload,
+        result=KeyResultResult,
+        permission=WRITES_OBJECTIVES,
         description="Add a key result to an objective (not a closed or archived one).",
-        metadata=mapped(Mutation(run_create_key_result)),
     )
-    async def create_key_result(
-        self, info: strawberry.Info, input: CreateKeyResultInput
-    ) -> CreateKeyResultPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
+    update_key_result = mutation(
+        input=UpdateKeyResultInput,
+        command=UpdateKeyResult,
+        ids={"id": "KeyResult", "ownerId": "User"},
+        call=_update,
+        payload=UpdateKeyResultPayload,
+        result=KeyResultResult,
+        permission=WRITES_OBJECTIVES,
         description="Change a key result; progress and the next check-in's due time follow.",
-        metadata=mapped(Mutation(run_update_key_result)),
     )
-    async def update_key_result(
-        self, info: strawberry.Info, input: UpdateKeyResultInput
-    ) -> UpdateKeyResultPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
+    delete_key_result = mutation(
+        input=DeleteKeyResultInput,
+        command=DeleteKeyResult,
+        ids={"id": "KeyResult"},
+        call=_delete,
+        payload=DeleteKeyResultPayload,
+        result=DeletedKeyResultResult,
+        permission=WRITES_OBJECTIVES,
         description="Delete a key result and its check-ins; its objective's progress follows.",
-        metadata=mapped(Mutation(run_delete_key_result)),
     )
-    async def delete_key_result(
-        self, info: strawberry.Info, input: DeleteKeyResultInput
-    ) -> DeleteKeyResultPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import strawberry
 
-from db.planner.mapping import Mutation
 from domain.alignments import AlignObjective, RemoveAlignment
-from domain.errors import DomainError, Problem, raise_problems
-from domain.permissions import writes_objectives
-from domain.validation import parse
-from schema import oracle
-from schema.errors import READ_ONLY, UserError, authorized, input_id, user_errors
-from schema.fields import embedded, mapped, to_one
+from schema.errors import WRITES_OBJECTIVES, UserError
+from schema.fields import to_one
+from schema.mutation_fields import mutation
 from schema.objectives.types import Objective
+from schema.payloads import user_errors_field
 from schema.scalars import Decimal
 from services.alignments import align_objective, remove_alignment
 
@@ -47,6 +44,17 @@ class RemoveAlignmentInput:
     parent_objective_id: strawberry.ID = strawberry.field(description="The objective it supports.")
 
 
+class AlignmentResult(TypedDict):
+    child_objective_id: int
+    parent_objective_id: int
+    parent_key_result_id: int | None
+
+
+class RemovedAlignmentResult(TypedDict):
+    child_objective_id: int
+    parent_objective_id: int
+
+
 @strawberry.type(description="The result of alignObjective.")
 class AlignObjectivePayload:
     child: Objective | None = to_one("objective", "child_objective_id", "The child objective.")
@@ -56,7 +64,7 @@ class AlignObjectivePayload:
     parent_key_result: Annotated[KeyResult, strawberry.lazy("schema.key_results.types")] | None = (
         to_one("key_result", "parent_key_result_id", "The parent's key result the child drives.")
     )
-    user_errors: list[UserError] = embedded("userErrors", "Why nothing was written, if so.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The result of removeAlignment.")
@@ -65,75 +73,51 @@ class RemoveAlignmentPayload:
     parent: Objective | None = to_one(
         "objective", "parent_objective_id", "The parent objective, with its progress recomputed."
     )
-    user_errors: list[UserError] = embedded("userErrors", "Why nothing was written, if so.")
+    user_errors: list[UserError] = user_errors_field()
 
 
-def _ids(data: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
-    decoded = dict(data)
-    for name in ("childObjectiveId", "parentObjectiveId"):
-        decoded[name] = input_id(data, name, "Objective", problems)
-    return decoded
-
-
-_FAILED = {"child_objective_id": None, "parent_objective_id": None, "parent_key_result_id": None}
-
-
-@authorized(writes_objectives, READ_ONLY)
-async def run_align_objective(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    # Explicit nulls mean "not given" here: the weight defaults, no key result is supported.
-    data = {k: v for k, v in args["input"].items() if v is not None}
-    try:
-        problems: list[Problem] = []
-        data = _ids(data, problems)
-        if "parentKeyResultId" in data:
-            data["parentKeyResultId"] = input_id(data, "parentKeyResultId", "KeyResult", problems)
-        raise_problems(problems)
-        command = parse(AlignObjective, data)
-        aligned = await align_objective(ctx.conn, ctx.identity, command, dt.datetime.now(dt.UTC))
-    except DomainError as error:
-        return {**_FAILED, "userErrors": user_errors(error)}
+async def _align(ctx: RequestContext, command: AlignObjective) -> AlignmentResult:
+    aligned = await align_objective(ctx.conn, ctx.identity, command, dt.datetime.now(dt.UTC))
     return {
         "child_objective_id": aligned.child_objective_id,
         "parent_objective_id": aligned.parent_objective_id,
         "parent_key_result_id": aligned.parent_key_result_id,
-        "userErrors": [],
     }
 
 
-@authorized(writes_objectives, READ_ONLY)
-async def run_remove_alignment(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    try:
-        problems: list[Problem] = []
-        data = _ids(args["input"], problems)
-        raise_problems(problems)
-        command = parse(RemoveAlignment, data)
-        removed = await remove_alignment(ctx.conn, ctx.identity, command)
-    except DomainError as error:
-        return {**_FAILED, "userErrors": user_errors(error)}
+async def _remove(ctx: RequestContext, command: RemoveAlignment) -> RemovedAlignmentResult:
+    removed = await remove_alignment(ctx.conn, ctx.identity, command)
     return {
         "child_objective_id": removed.child_objective_id,
         "parent_objective_id": removed.parent_objective_id,
-        "userErrors": [],
     }
+
+
+_ENDS = {"childObjectiveId": "Objective", "parentObjectiveId": "Objective"}
 
 
 @strawberry.type
 class AlignmentMutations:
-    @strawberry.mutation(
+    align_objective = mutation(
+        input=AlignObjectiveInput,
+        command=AlignObjective,
+        ids={**_ENDS, "parentKeyResultId": "KeyResult"},
+        # An explicit null means "not given": the weight defaults, no key result is supported.
+        null_means_absent=True,
+        call=_align,
+        payload=AlignObjectivePayload,
+        result=AlignmentResult,
+        permission=WRITES_OBJECTIVES,
         description="Align an objective under another it supports (the cascade). Several"
         " parents are allowed; self-alignment, loops and disjoint cycles are refused.",
-        metadata=mapped(Mutation(run_align_objective)),
     )
-    async def align_objective(
-        self, info: strawberry.Info, input: AlignObjectiveInput
-    ) -> AlignObjectivePayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
+    remove_alignment = mutation(
+        input=RemoveAlignmentInput,
+        command=RemoveAlignment,
+        ids=_ENDS,
+        call=_remove,
+        payload=RemoveAlignmentPayload,
+        result=RemovedAlignmentResult,
+        permission=WRITES_OBJECTIVES,
         description="Remove an objective's alignment under a parent.",
-        metadata=mapped(Mutation(run_remove_alignment)),
     )
-    async def remove_alignment(
-        self, info: strawberry.Info, input: RemoveAlignmentInput
-    ) -> RemoveAlignmentPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 import strawberry
 
 from db.ids import encode_id
-from db.planner.mapping import Mutation
-from domain.errors import DomainError, Problem, raise_problems
 from domain.objectives import (
     CloseObjective,
     CreateObjective,
@@ -23,18 +21,13 @@ from domain.objectives import (
     SetObjectiveStatus,
     UpdateObjective,
 )
-from domain.permissions import writes_objectives
-from domain.validation import Command, parse
-from schema import oracle
-from schema.errors import (
-    READ_ONLY,
-    UserError,
-    authorized,
-    input_id,
-    user_errors,
-)
-from schema.fields import embedded, mapped, to_one, value
+from domain.validation import Command
+from schema.errors import WRITES_OBJECTIVES, UserError
+from schema.fields import to_one, value
+from schema.inputs import change
+from schema.mutation_fields import mutation
 from schema.objectives.types import Objective
+from schema.payloads import user_errors_field
 from services import objectives as service
 
 if TYPE_CHECKING:
@@ -90,31 +83,23 @@ class CreateObjectiveInput:
 )
 class UpdateObjectiveInput:
     id: strawberry.ID = strawberry.field(description="The objective to change.")
-    title: strawberry.Maybe[str | None] = strawberry.field(
-        description="A new title; trimmed, 1 to 200 characters; cannot be null."
-    )
-    description: strawberry.Maybe[str | None] = strawberry.field(
-        description="A new description; null or blank clears it."
-    )
-    cycle_id: strawberry.Maybe[strawberry.ID | None] = strawberry.field(
-        description="Move the objective to another cycle; it must still overlap the cycles of"
+    title: str | None = change("A new title; trimmed, 1 to 200 characters; cannot be null.")
+    description: str | None = change("A new description; null or blank clears it.")
+    cycle_id: strawberry.ID | None = change(
+        "Move the objective to another cycle; it must still overlap the cycles of"
         " the objectives it is aligned with."
     )
-    level: strawberry.Maybe[ObjectiveLevel | None] = strawberry.field(
-        description="A new level; an owner field left out is kept when it fits the new level"
+    level: ObjectiveLevel | None = change(
+        "A new level; an owner field left out is kept when it fits the new level"
         " and cleared otherwise."
     )
-    owner_team_id: strawberry.Maybe[strawberry.ID | None] = strawberry.field(
-        description="The owning team (level TEAM only)."
+    owner_team_id: strawberry.ID | None = change("The owning team (level TEAM only).")
+    owner_user_id: strawberry.ID | None = change("The owning person (level PERSON only).")
+    progress_source: ProgressSource | None = change(
+        "What drives the progress; changing it rescores the objective at once."
     )
-    owner_user_id: strawberry.Maybe[strawberry.ID | None] = strawberry.field(
-        description="The owning person (level PERSON only)."
-    )
-    progress_source: strawberry.Maybe[ProgressSource | None] = strawberry.field(
-        description="What drives the progress; changing it rescores the objective at once."
-    )
-    version: strawberry.Maybe[int | None] = strawberry.field(
-        description="The version the change was made on; if the objective has changed since,"
+    version: int | None = change(
+        "The version the change was made on; if the objective has changed since,"
         " nothing is written (STALE_VERSION)."
     )
 
@@ -129,7 +114,7 @@ class SetObjectiveStatusInput:
         description="ACTIVE (from DRAFT) or ARCHIVED (from any status). CLOSED goes through"
         " closeObjective, leaving ARCHIVED through reopenObjective."
     )
-    version: strawberry.Maybe[int | None] = strawberry.field(description=_VERSION)
+    version: int | None = change(_VERSION)
 
 
 @strawberry.input(description="Close an objective and keep how it ended.")
@@ -144,13 +129,13 @@ class CloseObjectiveInput:
     reflection: str | None = strawberry.field(
         default=None, description="What was learned (up to 10,000 characters)."
     )
-    version: strawberry.Maybe[int | None] = strawberry.field(description=_VERSION)
+    version: int | None = change(_VERSION)
 
 
 @strawberry.input(description="Make a closed or archived objective ACTIVE again.")
 class ReopenObjectiveInput:
     id: strawberry.ID = strawberry.field(description="The CLOSED or ARCHIVED objective.")
-    version: strawberry.Maybe[int | None] = strawberry.field(description=_VERSION)
+    version: int | None = change(_VERSION)
 
 
 @strawberry.input(description="Delete an objective with its key results and check-ins.")
@@ -158,24 +143,30 @@ class DeleteObjectiveInput:
     id: strawberry.ID = strawberry.field(
         description="The objective; refused while others are aligned under it."
     )
-    version: strawberry.Maybe[int | None] = strawberry.field(description=_VERSION)
+    version: int | None = change(_VERSION)
 
 
 # --- Payloads -----------------------------------------------------------------------------
 
-_ERRORS = "Why nothing was written, if so."
+
+class ObjectiveResult(TypedDict):
+    objective_id: int
+
+
+class DeletedObjectiveResult(TypedDict):
+    deleted_objective_id: str
 
 
 @strawberry.type(description="The result of createObjective.")
 class CreateObjectivePayload:
     objective: Objective | None = to_one("objective", "objective_id", "The new objective.")
-    user_errors: list[UserError] = embedded("userErrors", _ERRORS)
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The result of updateObjective.")
 class UpdateObjectivePayload:
     objective: Objective | None = to_one("objective", "objective_id", "The objective as changed.")
-    user_errors: list[UserError] = embedded("userErrors", _ERRORS)
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The result of setObjectiveStatus.")
@@ -183,7 +174,7 @@ class SetObjectiveStatusPayload:
     objective: Objective | None = to_one(
         "objective", "objective_id", "The objective in its new status."
     )
-    user_errors: list[UserError] = embedded("userErrors", _ERRORS)
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The result of closeObjective.")
@@ -191,150 +182,107 @@ class CloseObjectivePayload:
     objective: Objective | None = to_one(
         "objective", "objective_id", "The closed objective, with its final score and outcome."
     )
-    user_errors: list[UserError] = embedded("userErrors", _ERRORS)
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The result of reopenObjective.")
 class ReopenObjectivePayload:
     objective: Objective | None = to_one("objective", "objective_id", "The ACTIVE objective.")
-    user_errors: list[UserError] = embedded("userErrors", _ERRORS)
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The result of deleteObjective.")
 class DeleteObjectivePayload:
     deleted_objective_id: strawberry.ID | None = value(
-        "deletedObjectiveId", "The global id of the deleted objective."
+        "deleted_objective_id", "The global id of the deleted objective."
     )
-    user_errors: list[UserError] = embedded("userErrors", _ERRORS)
+    user_errors: list[UserError] = user_errors_field()
 
 
 # --- Running the use cases ----------------------------------------------------------------
 
-
-def _command(model: type[C], raw: dict[str, Any]) -> C:
-    """Decode the global ids the input carries (only those present, so an absent field stays
-    absent), then validate it into `model`."""
-    data = dict(raw)
-    problems: list[Problem] = []
-    for name, type_name in _ID_TYPES.items():
-        if name in data:
-            data[name] = input_id(data, name, type_name, problems)
-    raise_problems(problems)
-    return parse(model, data)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 UseCase = Callable[["Connection", "Identity", C, dt.datetime], Awaitable[int]]
 
 
-async def _run_objective_use_case(
-    ctx: RequestContext, args: dict[str, Any], model: type[C], use_case: UseCase[C]
-) -> dict[str, Any]:
-    try:
-        command = _command(model, args["input"])
-        objective_id = await use_case(ctx.conn, ctx.identity, command, _now())
-    except DomainError as error:
-        return {"objective_id": None, "userErrors": user_errors(error)}
-    return {"objective_id": objective_id, "userErrors": []}
+def _objective_call(
+    use_case: UseCase[C],
+) -> Callable[[RequestContext, C], Awaitable[ObjectiveResult]]:
+    async def call(ctx: RequestContext, command: C) -> ObjectiveResult:
+        now = dt.datetime.now(dt.UTC)
+        return {"objective_id": await use_case(ctx.conn, ctx.identity, command, now)}
+
+    return call
 
 
-@authorized(writes_objectives, READ_ONLY)
-async def run_create_objective(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    return await _run_objective_use_case(ctx, args, CreateObjective, service.create_objective)
+async def _delete(ctx: RequestContext, command: DeleteObjective) -> DeletedObjectiveResult:
+    deleted = await service.delete_objective(ctx.conn, ctx.identity, command)
+    return {"deleted_objective_id": encode_id("Objective", deleted)}
 
 
-@authorized(writes_objectives, READ_ONLY)
-async def run_update_objective(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    return await _run_objective_use_case(ctx, args, UpdateObjective, service.update_objective)
-
-
-@authorized(writes_objectives, READ_ONLY)
-async def run_set_objective_status(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    return await _run_objective_use_case(
-        ctx, args, SetObjectiveStatus, service.set_objective_status
+def _objective_mutation(
+    input: type, command: type[C], use_case: UseCase[C], payload: type, description: str
+) -> Any:
+    return mutation(
+        input=input,
+        command=command,
+        ids=_ID_TYPES,
+        call=_objective_call(use_case),
+        payload=payload,
+        result=ObjectiveResult,
+        permission=WRITES_OBJECTIVES,
+        description=description,
     )
-
-
-@authorized(writes_objectives, READ_ONLY)
-async def run_close_objective(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    return await _run_objective_use_case(ctx, args, CloseObjective, service.close_objective)
-
-
-@authorized(writes_objectives, READ_ONLY)
-async def run_reopen_objective(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    return await _run_objective_use_case(ctx, args, ReopenObjective, service.reopen_objective)
-
-
-@authorized(writes_objectives, READ_ONLY)
-async def run_delete_objective(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    try:
-        command = _command(DeleteObjective, args["input"])
-        deleted = await service.delete_objective(ctx.conn, ctx.identity, command)
-    except DomainError as error:
-        return {"deletedObjectiveId": None, "userErrors": user_errors(error)}
-    return {"deletedObjectiveId": encode_id("Objective", deleted), "userErrors": []}
 
 
 @strawberry.type
 class ObjectiveMutations:
-    @strawberry.mutation(
-        description="Create an objective in a cycle, owned by the company, a team or a person.",
-        metadata=mapped(Mutation(run_create_objective)),
+    create_objective = _objective_mutation(
+        CreateObjectiveInput,
+        CreateObjective,
+        service.create_objective,
+        CreateObjectivePayload,
+        "Create an objective in a cycle, owned by the company, a team or a person.",
     )
-    async def create_objective(
-        self, info: strawberry.Info, input: CreateObjectiveInput
-    ) -> CreateObjectivePayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
-        description="Change an objective's title, description, cycle, owner or progress source"
-        " (only the fields given). Closed and archived objectives are read-only.",
-        metadata=mapped(Mutation(run_update_objective)),
+    update_objective = _objective_mutation(
+        UpdateObjectiveInput,
+        UpdateObjective,
+        service.update_objective,
+        UpdateObjectivePayload,
+        "Change an objective's title, description, cycle, owner or progress source (only the"
+        " fields given). Closed and archived objectives are read-only.",
     )
-    async def update_objective(
-        self, info: strawberry.Info, input: UpdateObjectiveInput
-    ) -> UpdateObjectivePayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
-        description="Activate a draft (DRAFT -> ACTIVE) or archive an objective (any -> ARCHIVED).",
-        metadata=mapped(Mutation(run_set_objective_status)),
+    set_objective_status = _objective_mutation(
+        SetObjectiveStatusInput,
+        SetObjectiveStatus,
+        service.set_objective_status,
+        SetObjectiveStatusPayload,
+        "Activate a draft (DRAFT -> ACTIVE) or archive an objective (any -> ARCHIVED).",
     )
-    async def set_objective_status(
-        self, info: strawberry.Info, input: SetObjectiveStatusInput
-    ) -> SetObjectiveStatusPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
-        description="Close a DRAFT or ACTIVE objective with its final score, outcome and"
-        " reflection; it is read-only until reopened.",
-        metadata=mapped(Mutation(run_close_objective)),
+    close_objective = _objective_mutation(
+        CloseObjectiveInput,
+        CloseObjective,
+        service.close_objective,
+        CloseObjectivePayload,
+        "Close a DRAFT or ACTIVE objective with its final score, outcome and reflection; it is"
+        " read-only until reopened.",
     )
-    async def close_objective(
-        self, info: strawberry.Info, input: CloseObjectiveInput
-    ) -> CloseObjectivePayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
-        description="Make a closed or archived objective ACTIVE again; its last close is"
-        " cleared (and kept in the audit history).",
-        metadata=mapped(Mutation(run_reopen_objective)),
+    reopen_objective = _objective_mutation(
+        ReopenObjectiveInput,
+        ReopenObjective,
+        service.reopen_objective,
+        ReopenObjectivePayload,
+        "Make a closed or archived objective ACTIVE again; its last close is cleared (and kept"
+        " in the audit history).",
     )
-    async def reopen_objective(
-        self, info: strawberry.Info, input: ReopenObjectiveInput
-    ) -> ReopenObjectivePayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
+    delete_objective = mutation(
+        input=DeleteObjectiveInput,
+        command=DeleteObjective,
+        ids=_ID_TYPES,
+        call=_delete,
+        payload=DeleteObjectivePayload,
+        result=DeletedObjectiveResult,
+        permission=WRITES_OBJECTIVES,
         description="Delete an objective with its key results, check-ins and alignments to its"
         " parents, whose progress is recomputed. Refused while objectives are aligned under it"
         " and while it is closed or archived.",
-        metadata=mapped(Mutation(run_delete_objective)),
     )
-    async def delete_objective(
-        self, info: strawberry.Info, input: DeleteObjectiveInput
-    ) -> DeleteObjectivePayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]

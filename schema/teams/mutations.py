@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import strawberry
 
-from db.planner.mapping import Mutation
-from domain.errors import DomainError, Problem, raise_problems
-from domain.permissions import may_administer
 from domain.teams import CreateTeam, TeamMembership, UpdateTeam
-from domain.validation import parse
-from schema import oracle
-from schema.errors import ADMINS_ONLY_TEAMS, UserError, authorized, input_id, user_errors
-from schema.fields import embedded, mapped, to_one
+from schema.errors import MANAGES_TEAMS, UserError
+from schema.fields import to_one
+from schema.inputs import change
+from schema.mutation_fields import mutation
+from schema.payloads import user_errors_field
 from schema.teams.types import Team
 from services.teams import add_team_member, create_team, remove_team_member, update_team
 
@@ -41,22 +39,13 @@ class CreateTeamInput:
 )
 class UpdateTeamInput:
     id: strawberry.ID = strawberry.field(description="The team to change.")
-    # UNSET defaults keep these optional without a default in the schema, so a field the
-    # client leaves out is absent from the arguments, while an explicit null is present.
-    name: str | None = strawberry.field(
-        default=strawberry.UNSET, description="A new name, unique in the organisation."
+    name: str | None = change("A new name, unique in the organisation.")
+    description: str | None = change("A new description, or null for none.")
+    parent_team_id: strawberry.ID | None = change(
+        "A new parent team (not this team nor one of its sub-teams), or null."
     )
-    description: str | None = strawberry.field(
-        default=strawberry.UNSET, description="A new description, or null for none."
-    )
-    parent_team_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="A new parent team (not this team nor one of its sub-teams), or null.",
-    )
-    version: int | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="The version the change is based on; refused (STALE_VERSION) if the team"
-        " changed since.",
+    version: int | None = change(
+        "The version the change is based on; refused (STALE_VERSION) if the team changed since."
     )
 
 
@@ -72,16 +61,25 @@ class RemoveTeamMemberInput:
     user_id: strawberry.ID = strawberry.field(description="A member of the team.")
 
 
+class TeamResult(TypedDict):
+    team_id: int
+
+
+class MembershipResult(TypedDict):
+    team_id: int
+    user_id: int
+
+
 @strawberry.type(description="The result of createTeam.")
 class CreateTeamPayload:
     team: Team | None = to_one("team", "team_id", "The new team.")
-    user_errors: list[UserError] = embedded("userErrors", "Why nothing was written, if so.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The result of updateTeam.")
 class UpdateTeamPayload:
     team: Team | None = to_one("team", "team_id", "The team as changed.")
-    user_errors: list[UserError] = embedded("userErrors", "Why nothing was written, if so.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The result of addTeamMember.")
@@ -90,7 +88,7 @@ class AddTeamMemberPayload:
     user: Annotated[User, strawberry.lazy("schema.users.types")] | None = to_one(
         "user", "user_id", "The member who joined."
     )
-    user_errors: list[UserError] = embedded("userErrors", "Why nothing was written, if so.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The result of removeTeamMember.")
@@ -99,106 +97,71 @@ class RemoveTeamMemberPayload:
     user: Annotated[User, strawberry.lazy("schema.users.types")] | None = to_one(
         "user", "user_id", "The member who left."
     )
-    user_errors: list[UserError] = embedded("userErrors", "Why nothing was written, if so.")
+    user_errors: list[UserError] = user_errors_field()
 
 
-def _refused(error: DomainError, *keys: str) -> dict[str, Any]:
-    return {**dict.fromkeys(keys), "userErrors": user_errors(error)}
+async def _create(ctx: RequestContext, command: CreateTeam) -> TeamResult:
+    return {"team_id": await create_team(ctx.conn, ctx.identity, command)}
 
 
-@authorized(may_administer, ADMINS_ONLY_TEAMS)
-async def run_create_team(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    """createTeam: decode ids, validate, create; broken rules become userErrors."""
-    data = dict(args["input"])
-    try:
-        problems: list[Problem] = []
-        data["parentTeamId"] = input_id(data, "parentTeamId", "Team", problems)
-        raise_problems(problems)
-        command = parse(CreateTeam, data)
-        team_id = await create_team(ctx.conn, ctx.identity, command)
-    except DomainError as error:
-        return _refused(error, "team_id")
-    return {"team_id": team_id, "userErrors": []}
+async def _update(ctx: RequestContext, command: UpdateTeam) -> TeamResult:
+    return {"team_id": await update_team(ctx.conn, ctx.identity, command)}
 
 
-@authorized(may_administer, ADMINS_ONLY_TEAMS)
-async def run_update_team(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    """updateTeam: decode ids, validate, change the fields given; userErrors on broken rules."""
-    data = dict(args["input"])
-    try:
-        problems: list[Problem] = []
-        data["id"] = input_id(data, "id", "Team", problems)
-        if "parentTeamId" in data:
-            data["parentTeamId"] = input_id(data, "parentTeamId", "Team", problems)
-        raise_problems(problems)
-        command = parse(UpdateTeam, data)
-        team_id = await update_team(ctx.conn, ctx.identity, command)
-    except DomainError as error:
-        return _refused(error, "team_id")
-    return {"team_id": team_id, "userErrors": []}
+async def _add_member(ctx: RequestContext, command: TeamMembership) -> MembershipResult:
+    added = await add_team_member(ctx.conn, ctx.identity, command)
+    return {"team_id": added.team_id, "user_id": added.user_id}
 
 
-def _membership(args: dict[str, Any]) -> TeamMembership:
-    data = dict(args["input"])
-    problems: list[Problem] = []
-    data["teamId"] = input_id(data, "teamId", "Team", problems)
-    data["userId"] = input_id(data, "userId", "User", problems)
-    raise_problems(problems)
-    return parse(TeamMembership, data)
+async def _remove_member(ctx: RequestContext, command: TeamMembership) -> MembershipResult:
+    removed = await remove_team_member(ctx.conn, ctx.identity, command)
+    return {"team_id": removed.team_id, "user_id": removed.user_id}
 
 
-@authorized(may_administer, ADMINS_ONLY_TEAMS)
-async def run_add_team_member(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    """addTeamMember: decode ids, add the member; broken rules become userErrors."""
-    try:
-        changed = await add_team_member(ctx.conn, ctx.identity, _membership(args))
-    except DomainError as error:
-        return _refused(error, "team_id", "user_id")
-    return {"team_id": changed.team_id, "user_id": changed.user_id, "userErrors": []}
-
-
-@authorized(may_administer, ADMINS_ONLY_TEAMS)
-async def run_remove_team_member(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    """removeTeamMember: decode ids, remove the member; broken rules become userErrors."""
-    try:
-        changed = await remove_team_member(ctx.conn, ctx.identity, _membership(args))
-    except DomainError as error:
-        return _refused(error, "team_id", "user_id")
-    return {"team_id": changed.team_id, "user_id": changed.user_id, "userErrors": []}
+_MEMBERSHIP_IDS = {"teamId": "Team", "userId": "User"}
 
 
 @strawberry.type
 class TeamMutations:
-    @strawberry.mutation(
+    create_team = mutation(
+        input=CreateTeamInput,
+        command=CreateTeam,
+        ids={"parentTeamId": "Team"},
+        call=_create,
+        payload=CreateTeamPayload,
+        result=TeamResult,
+        permission=MANAGES_TEAMS,
         description="Create a team, optionally inside a parent team.",
-        metadata=mapped(Mutation(run_create_team)),
     )
-    async def create_team(self, info: strawberry.Info, input: CreateTeamInput) -> CreateTeamPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
+    update_team = mutation(
+        input=UpdateTeamInput,
+        command=UpdateTeam,
+        ids={"id": "Team", "parentTeamId": "Team"},
+        call=_update,
+        payload=UpdateTeamPayload,
+        result=TeamResult,
+        permission=MANAGES_TEAMS,
         description="Rename a team, change its description or its parent; only the fields given"
         " change.",
-        metadata=mapped(Mutation(run_update_team)),
     )
-    async def update_team(self, info: strawberry.Info, input: UpdateTeamInput) -> UpdateTeamPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
+    add_team_member = mutation(
+        input=AddTeamMemberInput,
+        command=TeamMembership,
+        ids=_MEMBERSHIP_IDS,
+        call=_add_member,
+        payload=AddTeamMemberPayload,
+        result=MembershipResult,
+        permission=MANAGES_TEAMS,
         description="Add a member of the organisation to a team; adding a member again changes"
         " nothing.",
-        metadata=mapped(Mutation(run_add_team_member)),
     )
-    async def add_team_member(
-        self, info: strawberry.Info, input: AddTeamMemberInput
-    ) -> AddTeamMemberPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
+    remove_team_member = mutation(
+        input=RemoveTeamMemberInput,
+        command=TeamMembership,
+        ids=_MEMBERSHIP_IDS,
+        call=_remove_member,
+        payload=RemoveTeamMemberPayload,
+        result=MembershipResult,
+        permission=MANAGES_TEAMS,
         description="Take a member off a team.",
-        metadata=mapped(Mutation(run_remove_team_member)),
     )
-    async def remove_team_member(
-        self, info: strawberry.Info, input: RemoveTeamMemberInput
-    ) -> RemoveTeamMemberPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]

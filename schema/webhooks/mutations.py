@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 import strawberry
 
-from db.planner.mapping import Mutation
-from domain.errors import DomainError, Problem, raise_problems
-from domain.permissions import may_administer
-from schema import oracle
-from schema.errors import UserError, authorized, input_id, user_errors
-from schema.fields import embedded, mapped, to_one, value
+from db.ids import encode_id
+from domain.webhooks import (
+    CreateWebhookEndpoint,
+    DeleteWebhookEndpoint,
+    RedeliverWebhook,
+    UpdateWebhookEndpoint,
+)
+from schema.errors import MANAGES_WEBHOOKS, UserError
+from schema.fields import to_one, value
+from schema.inputs import change
+from schema.mutation_fields import mutation
+from schema.payloads import user_errors_field
 from schema.webhooks.types import WebhookDelivery, WebhookEndpoint
 from services import webhooks as service
 
 if TYPE_CHECKING:
     from schema.context import RequestContext
-
-ADMINS_ONLY_WEBHOOKS = service.ADMINS_ONLY
 
 
 @strawberry.input(description="A URL to POST events to.")
@@ -43,19 +47,11 @@ class CreateWebhookEndpointInput:
 )
 class UpdateWebhookEndpointInput:
     id: strawberry.ID = strawberry.field(description="The endpoint to change.")
-    # UNSET defaults keep these optional without a default in the schema, so a field the
-    # client leaves out is absent from the arguments, while an explicit null is present.
-    url: str | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="A new URL, under the same rules as createWebhookEndpoint's.",
-    )
-    event_types: list[str] | None = strawberry.field(
-        default=strawberry.UNSET, description='New event types to send; ["*"] for all.'
-    )
-    active: bool | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="false pauses the endpoint: events recorded while it is paused are not"
-        " sent to it (deliveries already made are still sent); true resumes it.",
+    url: str | None = change("A new URL, under the same rules as createWebhookEndpoint's.")
+    event_types: list[str] | None = change('New event types to send; ["*"] for all.')
+    active: bool | None = change(
+        "false pauses the endpoint: events recorded while it is paused are not sent to it"
+        " (deliveries already made are still sent); true resumes it."
     )
 
 
@@ -69,6 +65,23 @@ class RedeliverWebhookInput:
     delivery_id: strawberry.ID = strawberry.field(description="The delivery to send again.")
 
 
+class CreatedEndpointResult(TypedDict):
+    endpoint_id: int
+    secret: str | None
+
+
+class EndpointResult(TypedDict):
+    endpoint_id: int
+
+
+class DeletedEndpointResult(TypedDict):
+    deleted_id: str
+
+
+class DeliveryResult(TypedDict):
+    delivery_id: int
+
+
 @strawberry.type(description="The result of createWebhookEndpoint.")
 class CreateWebhookEndpointPayload:
     webhook_endpoint: WebhookEndpoint | None = to_one(
@@ -77,7 +90,7 @@ class CreateWebhookEndpointPayload:
     secret: str | None = value(
         "secret", "The signing secret okrql generated, shown only now; null if you gave one."
     )
-    user_errors: list[UserError] = embedded("userErrors", "Why nothing was written, if so.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The result of updateWebhookEndpoint.")
@@ -85,13 +98,13 @@ class UpdateWebhookEndpointPayload:
     webhook_endpoint: WebhookEndpoint | None = to_one(
         "webhook_endpoint", "endpoint_id", "The endpoint as changed."
     )
-    user_errors: list[UserError] = embedded("userErrors", "Why nothing was written, if so.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The result of deleteWebhookEndpoint.")
 class DeleteWebhookEndpointPayload:
-    deleted_id: strawberry.ID | None = value("deletedId", "The id of the deleted endpoint.")
-    user_errors: list[UserError] = embedded("userErrors", "Why nothing was written, if so.")
+    deleted_id: strawberry.ID | None = value("deleted_id", "The id of the deleted endpoint.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The result of redeliverWebhook.")
@@ -99,111 +112,70 @@ class RedeliverWebhookPayload:
     delivery: WebhookDelivery | None = to_one(
         "webhook_delivery", "delivery_id", "The delivery, due again."
     )
-    user_errors: list[UserError] = embedded("userErrors", "Why nothing was written, if so.")
+    user_errors: list[UserError] = user_errors_field()
 
 
-@authorized(may_administer, ADMINS_ONLY_WEBHOOKS)
-async def run_create_webhook_endpoint(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    """createWebhookEndpoint: validate, store; a generated secret is in this payload only."""
-    data = dict(args["input"])
-    try:
-        created = await service.create_endpoint(
-            ctx.conn,
-            ctx.identity,
-            url=data["url"],
-            event_types=data["eventTypes"],
-            secret=data.get("secret"),
-            policy=ctx.settings.webhook_url_policy,
-        )
-    except DomainError as error:
-        return {"endpoint_id": None, "secret": None, "userErrors": user_errors(error)}
-    return {"endpoint_id": created.id, "secret": created.generated_secret, "userErrors": []}
+async def _create(ctx: RequestContext, command: CreateWebhookEndpoint) -> CreatedEndpointResult:
+    policy = ctx.settings.webhook_url_policy
+    created = await service.create_endpoint(ctx.conn, ctx.identity, command, policy)
+    return {"endpoint_id": created.id, "secret": created.generated_secret}
 
 
-@authorized(may_administer, ADMINS_ONLY_WEBHOOKS)
-async def run_update_webhook_endpoint(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    """updateWebhookEndpoint: the fields given, validated like createWebhookEndpoint's."""
-    data = dict(args["input"])
-    try:
-        problems: list[Problem] = []
-        endpoint_id = input_id(data, "id", "WebhookEndpoint", problems)
-        raise_problems(problems)
-        assert endpoint_id is not None
-        await service.update_endpoint(
-            ctx.conn, ctx.identity, endpoint_id, data, ctx.settings.webhook_url_policy
-        )
-    except DomainError as error:
-        return {"endpoint_id": None, "userErrors": user_errors(error)}
-    return {"endpoint_id": endpoint_id, "userErrors": []}
+async def _update(ctx: RequestContext, command: UpdateWebhookEndpoint) -> EndpointResult:
+    policy = ctx.settings.webhook_url_policy
+    return {"endpoint_id": await service.update_endpoint(ctx.conn, ctx.identity, command, policy)}
 
 
-@authorized(may_administer, ADMINS_ONLY_WEBHOOKS)
-async def run_delete_webhook_endpoint(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    """deleteWebhookEndpoint: the endpoint and its deliveries; nothing more is sent to it."""
-    data = dict(args["input"])
-    try:
-        problems: list[Problem] = []
-        endpoint_id = input_id(data, "id", "WebhookEndpoint", problems)
-        raise_problems(problems)
-        assert endpoint_id is not None
-        await service.delete_endpoint(ctx.conn, ctx.identity, endpoint_id)
-    except DomainError as error:
-        return {"deletedId": None, "userErrors": user_errors(error)}
-    return {"deletedId": data["id"], "userErrors": []}
+async def _delete(ctx: RequestContext, command: DeleteWebhookEndpoint) -> DeletedEndpointResult:
+    deleted = await service.delete_endpoint(ctx.conn, ctx.identity, command)
+    return {"deleted_id": encode_id("WebhookEndpoint", deleted)}
 
 
-@authorized(may_administer, ADMINS_ONLY_WEBHOOKS)
-async def run_redeliver_webhook(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    """redeliverWebhook: due now, with a fresh retry budget."""
-    data = dict(args["input"])
-    try:
-        problems: list[Problem] = []
-        delivery_id = input_id(data, "deliveryId", "WebhookDelivery", problems)
-        raise_problems(problems)
-        assert delivery_id is not None
-        await service.redeliver(ctx.conn, ctx.identity, delivery_id)
-    except DomainError as error:
-        return {"delivery_id": None, "userErrors": user_errors(error)}
-    return {"delivery_id": delivery_id, "userErrors": []}
+async def _redeliver(ctx: RequestContext, command: RedeliverWebhook) -> DeliveryResult:
+    return {"delivery_id": await service.redeliver(ctx.conn, ctx.identity, command)}
 
 
 @strawberry.type
 class WebhookMutations:
-    @strawberry.mutation(
+    create_webhook_endpoint = mutation(
+        input=CreateWebhookEndpointInput,
+        command=CreateWebhookEndpoint,
+        call=_create,
+        payload=CreateWebhookEndpointPayload,
+        result=CreatedEndpointResult,
+        permission=MANAGES_WEBHOOKS,
         description="Register a webhook endpoint (admins only); events recorded from now on"
         " of the types it subscribes to are POSTed to it, signed.",
-        metadata=mapped(Mutation(run_create_webhook_endpoint)),
     )
-    async def create_webhook_endpoint(
-        self, info: strawberry.Info, input: CreateWebhookEndpointInput
-    ) -> CreateWebhookEndpointPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
+    update_webhook_endpoint = mutation(
+        input=UpdateWebhookEndpointInput,
+        command=UpdateWebhookEndpoint,
+        ids={"id": "WebhookEndpoint"},
+        call=_update,
+        payload=UpdateWebhookEndpointPayload,
+        result=EndpointResult,
+        permission=MANAGES_WEBHOOKS,
         description="Change a webhook endpoint's URL or event types, or pause or resume it"
         " (admins only).",
-        metadata=mapped(Mutation(run_update_webhook_endpoint)),
     )
-    async def update_webhook_endpoint(
-        self, info: strawberry.Info, input: UpdateWebhookEndpointInput
-    ) -> UpdateWebhookEndpointPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
+    delete_webhook_endpoint = mutation(
+        input=DeleteWebhookEndpointInput,
+        command=DeleteWebhookEndpoint,
+        ids={"id": "WebhookEndpoint"},
+        call=_delete,
+        payload=DeleteWebhookEndpointPayload,
+        result=DeletedEndpointResult,
+        permission=MANAGES_WEBHOOKS,
         description="Delete a webhook endpoint and its deliveries (admins only).",
-        metadata=mapped(Mutation(run_delete_webhook_endpoint)),
     )
-    async def delete_webhook_endpoint(
-        self, info: strawberry.Info, input: DeleteWebhookEndpointInput
-    ) -> DeleteWebhookEndpointPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
+    redeliver_webhook = mutation(
+        input=RedeliverWebhookInput,
+        command=RedeliverWebhook,
+        ids={"deliveryId": "WebhookDelivery"},
+        call=_redeliver,
+        payload=RedeliverWebhookPayload,
+        result=DeliveryResult,
+        permission=MANAGES_WEBHOOKS,
         description="Send a webhook delivery again soon, with a fresh retry budget (admins"
         " only); one being sent right now is left to that attempt.",
-        metadata=mapped(Mutation(run_redeliver_webhook)),
     )
-    async def redeliver_webhook(
-        self, info: strawberry.Info, input: RedeliverWebhookInput
-    ) -> RedeliverWebhookPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]

@@ -8,9 +8,11 @@ import pytest
 
 from api.settings import Settings
 from domain.errors import DomainError, UserErrorCode
+from domain.validation import parse
 from domain.webhooks import (
     URL_MAX,
     EndpointChanges,
+    UpdateWebhookEndpoint,
     UrlPolicy,
     host_address,
     is_public_address,
@@ -226,24 +228,28 @@ def test_the_policy_follows_the_environment_unless_configured() -> None:
     ).webhook_url_policy == UrlPolicy(allow_http=True, allow_private_hosts=False)
 
 
+def _update(**fields: object) -> UpdateWebhookEndpoint:
+    return parse(UpdateWebhookEndpoint, {"id": 1, **fields})
+
+
 def test_an_update_changes_only_what_it_names() -> None:
-    assert validate_endpoint_changes({}, STRICT) == EndpointChanges(None, None, None)
+    assert validate_endpoint_changes(_update(), STRICT) == EndpointChanges(None, None, None)
     changes = validate_endpoint_changes(
-        {"url": " https://x.example/h ", "eventTypes": ["a.b", "a.b"], "active": False}, STRICT
+        _update(url=" https://x.example/h ", eventTypes=["a.b", "a.b"], active=False), STRICT
     )
     assert changes == EndpointChanges("https://x.example/h", ("a.b",), False)
 
 
 def test_an_update_clears_nothing_and_checks_the_url_under_the_policy() -> None:
     with pytest.raises(DomainError) as refused:
-        validate_endpoint_changes({"url": None, "eventTypes": None, "active": None}, LENIENT)
+        validate_endpoint_changes(_update(url=None, eventTypes=None, active=None), LENIENT)
     assert [(p.code, p.field[1]) for p in refused.value.problems] == [
         (UserErrorCode.REQUIRED, "url"),
         (UserErrorCode.REQUIRED, "eventTypes"),
         (UserErrorCode.REQUIRED, "active"),
     ]
     with pytest.raises(DomainError) as refused:
-        validate_endpoint_changes({"url": "https://10.0.0.1/", "eventTypes": []}, STRICT)
+        validate_endpoint_changes(_update(url="https://10.0.0.1/", eventTypes=[]), STRICT)
     assert [(p.code, p.field[1]) for p in refused.value.problems] == [
         (UserErrorCode.URL_HOST_NOT_ALLOWED, "url"),
         (UserErrorCode.REQUIRED, "eventTypes"),
