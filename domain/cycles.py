@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from domain.errors import Problem, UserErrorCode
 from domain.hierarchy import becomes_own_ancestor
+from domain.updates import Update
 from domain.validation import Command, Title
 
 # "localtime" is whatever the server's /etc/localtime says: an organisation's calendar must
@@ -100,11 +101,11 @@ class CreateCycle(Command):
     parent_cycle_id: int | None = None
 
 
-class UpdateCycle(Command):
-    """Changes to a cycle: only the fields given (``model_fields_set``) change.
+class UpdateCycle(Update):
+    """Changes to a cycle: an explicit null detaches it from its parent; name and dates cannot
+    be cleared."""
 
-    An explicit null detaches the cycle from its parent; name and dates cannot be cleared.
-    """
+    never_cleared = ("name", "starts_on", "ends_on")
 
     id: int
     name: Title | None = None
@@ -112,10 +113,6 @@ class UpdateCycle(Command):
     ends_on: date | None = None
     parent_cycle_id: int | None = None
     version: int | None = None
-
-
-# Fields an update may change but never clear.
-UPDATE_REQUIRED = ("name", "starts_on", "ends_on")
 
 
 @dataclass(frozen=True, slots=True)

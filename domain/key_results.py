@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from domain.check_ins import CheckInCadence
 from domain.errors import Problem, UserErrorCode
-from domain.updates import cleared_required
+from domain.updates import Update
 from domain.validation import Command, Number, Text, Title, Weight
 
 
@@ -236,12 +236,22 @@ class CreateKeyResult(Command):
     position: Position | None = None
 
 
-class UpdateKeyResult(Command):
-    """Changes to a key result: only the fields present in the input change.
+class UpdateKeyResult(Update):
+    """Changes to a key result: an explicit null clears a field where a key result may lack it,
+    and is refused as REQUIRED (`cleared`) where it may not."""
 
-    A field explicitly set to null clears it (where the key result may lack it) and is
-    refused as REQUIRED where it may not; `changes` tells the two apart from absent fields.
-    """
+    # Every key result has these. An owner is required too: reporting is someone's job
+    # (docs/domain-rules.md, "Key results").
+    never_cleared = (
+        "cadence",
+        "kind",
+        "owner_id",
+        "position",
+        "result_type",
+        "title",
+        "unit",
+        "weight",
+    )
 
     id: int
     version: int | None = None
@@ -261,10 +271,6 @@ class UpdateKeyResult(Command):
     data_source: DataSource = None
     external_id: ExternalId = None
     position: Position | None = None
-
-    def changes(self) -> dict[str, Any]:
-        """The fields the input named (explicit nulls included), by attribute name."""
-        return {name: getattr(self, name) for name in self.model_fields_set - {"id", "version"}}
 
 
 class DeleteKeyResult(Command):
@@ -316,11 +322,6 @@ INPUT_FIELDS = {
     "external_id": "externalId",
     "position": "position",
 }
-# Every key result has these; an update may change them but not clear them. An owner is
-# required too: reporting is someone's job (docs/domain-rules.md, "Key results").
-_NOT_NULLABLE = frozenset(
-    {"title", "kind", "result_type", "unit", "weight", "owner_id", "cadence", "position"}
-)
 
 
 def _field(attribute: str) -> tuple[str, str]:
@@ -354,13 +355,8 @@ def draft_from_command(
     )
 
 
-def update_problems(command: UpdateKeyResult) -> list[Problem]:
-    """Explicit nulls for what every key result must have."""
-    return cleared_required(command, sorted(_NOT_NULLABLE))
-
-
 def apply_update(draft: KeyResultDraft, command: UpdateKeyResult) -> KeyResultDraft:
-    """The state a key result would have after the update (run `update_problems` first)."""
+    """The state a key result would have after the update (refuse `command.cleared()` first)."""
     # Enum members become their stored strings, like every other value of a draft.
     changes: dict[str, Any] = {
         name: value.value if isinstance(value, StrEnum) else value
@@ -448,7 +444,7 @@ def key_result_problems(draft: KeyResultDraft) -> list[Problem]:
 
 def new_key_result_problems(draft: KeyResultDraft) -> list[Problem]:
     """`key_result_problems` plus what only a new key result must have: an owner (older rows
-    without one can still be edited; `update_problems` keeps an owner from being cleared)."""
+    without one can still be edited; an update may not clear the owner)."""
     problems = key_result_problems(draft)
     if draft.owner_id is None:
         problems.append(_required("owner_id", "Someone must report the key result's values."))

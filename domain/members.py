@@ -19,6 +19,7 @@ from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
 from domain.errors import DomainError, Problem, UserErrorCode
+from domain.updates import Update
 from domain.validation import Command, Title
 
 EMAIL_MAX = 320
@@ -109,18 +110,16 @@ class RevokeInvitation(Command):
     id: int
 
 
-class UpdateMember(Command):
-    """Changes to a member: only the fields given (``model_fields_set``) change."""
+class UpdateMember(Update):
+    """Changes to a member: only the fields given change; none of them can be cleared."""
+
+    never_cleared = ("name", "email", "role")
 
     id: int
     name: Title | None = None
     email: Email | None = None
     role: MemberRole | None = None
     version: int | None = None
-
-
-# Fields an update may change but never clear.
-UPDATE_REQUIRED = ("name", "email", "role")
 
 
 class DeactivateMember(Command):

@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from domain.alignments import cycles_overlap
 from domain.errors import Problem, UserErrorCode
+from domain.updates import Update
 from domain.validation import Command, Number, Text, Title
 
 
@@ -340,12 +341,11 @@ class CreateObjective(Command):
         return Owner(self.level, self.owner_team_id, self.owner_user_id)
 
 
-class UpdateObjective(Command):
-    """A partial change of an objective: only the fields given (``model_fields_set``) change.
+class UpdateObjective(Update):
+    """A partial change of an objective: ``description: null`` clears the description, the
+    fields of `never_cleared` cannot be cleared, and the owner fields follow `updated_owner`."""
 
-    ``description: null`` clears the description; the fields in ``UPDATE_REQUIRED`` cannot be
-    cleared (domain.updates.cleared_required), and the owner fields follow ``updated_owner``.
-    """
+    never_cleared = ("title", "cycle_id", "level", "progress_source")
 
     id: int
     title: Title | None = None
@@ -356,18 +356,6 @@ class UpdateObjective(Command):
     owner_user_id: int | None = None
     progress_source: ProgressSource | None = None
     version: int | None = None
-
-    def changes(self) -> dict[str, Any]:
-        """The given fields (by Python name) and their new values; absent ones are left out."""
-        return {
-            name: getattr(self, name)
-            for name in self.model_fields_set
-            if name not in ("id", "version")
-        }
-
-
-# Fields an update may change but never clear.
-UPDATE_REQUIRED = ("title", "cycle_id", "level", "progress_source")
 
 
 class SetObjectiveStatus(Command):

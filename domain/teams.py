@@ -10,6 +10,7 @@ from collections.abc import Collection
 
 from domain.errors import Problem, UserErrorCode
 from domain.hierarchy import becomes_own_ancestor
+from domain.updates import Update
 from domain.validation import Command, Text, Title
 
 
@@ -21,22 +22,17 @@ class CreateTeam(Command):
     parent_team_id: int | None = None
 
 
-class UpdateTeam(Command):
-    """Changes to a team: only the fields given (``model_fields_set``) change.
+class UpdateTeam(Update):
+    """Changes to a team: an explicit null clears the description or detaches the team from its
+    parent; the name cannot be cleared."""
 
-    An explicit null clears the description or detaches the team from its parent; the name
-    cannot be cleared.
-    """
+    never_cleared = ("name",)
 
     id: int
     name: Title | None = None
     description: Text = None
     parent_team_id: int | None = None
     version: int | None = None
-
-
-# Fields an update may change but never clear.
-UPDATE_REQUIRED = ("name",)
 
 
 class TeamMembership(Command):

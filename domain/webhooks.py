@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from domain.errors import Problem, UserErrorCode, raise_problems
-from domain.updates import cleared_required
+from domain.updates import Update
 from domain.validation import Command
 
 URL_MAX = 2000
@@ -57,8 +57,11 @@ class CreateWebhookEndpoint(Command):
     secret: str | None = None
 
 
-class UpdateWebhookEndpoint(Command):
-    """Changes to an endpoint: only the fields given change (`validate_endpoint_changes`)."""
+class UpdateWebhookEndpoint(Update):
+    """Changes to an endpoint (`validate_endpoint_changes`); none of its fields can be
+    cleared."""
+
+    never_cleared = ("url", "event_types", "active")
 
     id: int
     url: str | None = None
@@ -249,7 +252,7 @@ class EndpointChanges:
 def validate_endpoint_changes(command: UpdateWebhookEndpoint, policy: UrlPolicy) -> EndpointChanges:
     """An update's changes as stored, from the fields the command names (an absent one is
     kept), or a DomainError with every broken rule. None of them can be cleared."""
-    problems = cleared_required(command, ("url", "event_types", "active"))
+    problems = command.cleared()
     url = command.url
     if url is not None:
         url = url.strip()

@@ -9,7 +9,6 @@ from db.cycles import CycleNameTakenError, CycleRow
 from db.progress import Connection
 from db.tenancy import tenant_transaction
 from domain.cycles import (
-    UPDATE_REQUIRED,
     CreateCycle,
     CycleDates,
     UpdateCycle,
@@ -21,7 +20,7 @@ from domain.cycles import (
 )
 from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
 from domain.permissions import may_administer, require
-from domain.updates import cleared_required, stale_version
+from domain.updates import stale_version
 from services.audit import log_change
 from services.identity import Identity
 
@@ -92,9 +91,9 @@ async def update_cycle(conn: Connection, identity: Identity, command: UpdateCycl
     """
     require(may_administer(identity.actor), _ADMINS_ONLY)
     organization_id = identity.organization_id
-    given = command.model_fields_set
-    raise_problems(cleared_required(command, UPDATE_REQUIRED))
-    moves = "parent_cycle_id" in given
+    raise_problems(command.cleared())
+    changes = command.changes()
+    moves = "parent_cycle_id" in changes
     try:
         async with tenant_transaction(conn, organization_id):
             if moves:
@@ -104,10 +103,10 @@ async def update_cycle(conn: Connection, identity: Identity, command: UpdateCycl
             if current is None:
                 raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such cycle.")
             raise_problems(stale_version(command.version, current.version))
-            name = current.name if command.name is None else command.name
-            starts_on = current.starts_on if command.starts_on is None else command.starts_on
-            ends_on = current.ends_on if command.ends_on is None else command.ends_on
-            parent_id = command.parent_cycle_id if moves else current.parent_cycle_id
+            name = changes.get("name", current.name)
+            starts_on = changes.get("starts_on", current.starts_on)
+            ends_on = changes.get("ends_on", current.ends_on)
+            parent_id = changes.get("parent_cycle_id", current.parent_cycle_id)
             dates_change = (starts_on, ends_on) != (current.starts_on, current.ends_on)
             parent_changes = parent_id != current.parent_cycle_id
             problems = date_range_problems(starts_on, ends_on)

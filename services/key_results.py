@@ -22,7 +22,6 @@ from domain.key_results import (
     key_result_problems,
     new_key_result_problems,
     read_only_problems,
-    update_problems,
 )
 from domain.permissions import (
     KeyResultOwnership,
@@ -148,7 +147,7 @@ async def update_key_result(
     start, target, weight, kind or cadence may have moved.
     """
     organization_id = identity.organization_id
-    raise_problems(update_problems(command))
+    raise_problems(command.cleared())
     async with tenant_transaction(conn, organization_id):
         locked = await db.lock(conn, organization_id, command.id)
         if locked is None:

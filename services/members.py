@@ -18,7 +18,6 @@ from db.progress import Connection
 from db.tenancy import tenant_transaction
 from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
 from domain.members import (
-    UPDATE_REQUIRED,
     DeactivateMember,
     InviteMember,
     MemberRole,
@@ -39,7 +38,7 @@ from domain.members import (
     transfer_problems,
 )
 from domain.permissions import may_manage_members, require
-from domain.updates import cleared_required, stale_version
+from domain.updates import stale_version
 from services.audit import log_change
 from services.identity import Identity
 
@@ -260,7 +259,7 @@ async def update_member(conn: Connection, identity: Identity, command: UpdateMem
     require(may_manage_members(identity.actor), _MAY_NOT)
     organization_id = identity.organization_id
     given = command.model_fields_set
-    raise_problems(cleared_required(command, UPDATE_REQUIRED))
+    raise_problems(command.cleared())
     async with tenant_transaction(conn, organization_id):
         current, admins = await _lock_member(
             conn, organization_id, command.id, admins="role" in given

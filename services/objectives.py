@@ -19,7 +19,6 @@ from db.tenancy import tenant_transaction
 from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
 from domain.key_results import read_only_problems
 from domain.objectives import (
-    UPDATE_REQUIRED,
     CloseCycle,
     CloseObjective,
     CreateObjective,
@@ -46,7 +45,7 @@ from domain.permissions import (
     may_write_objective,
     require,
 )
-from domain.updates import cleared_required, stale_version
+from domain.updates import stale_version
 from services import progress
 from services.audit import log_change
 from services.identity import Identity
@@ -114,7 +113,7 @@ async def update_objective(
         problems = [
             *stale_version(command.version, current.version),
             *read_only_problems(current.status, _ID),
-            *cleared_required(command, UPDATE_REQUIRED),
+            *command.cleared(),
         ]
         owner = _owner(current)
         if changes.keys() & {"level", "owner_team_id", "owner_user_id"}:

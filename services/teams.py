@@ -12,14 +12,13 @@ from db.tenancy import tenant_transaction
 from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
 from domain.permissions import may_administer, require
 from domain.teams import (
-    UPDATE_REQUIRED,
     CreateTeam,
     TeamMembership,
     UpdateTeam,
     duplicate_team_name,
     parent_team_problems,
 )
-from domain.updates import cleared_required, stale_version
+from domain.updates import stale_version
 from services.audit import log_change
 from services.identity import Identity
 
@@ -95,9 +94,9 @@ async def update_team(conn: Connection, identity: Identity, command: UpdateTeam)
     """
     require(may_administer(identity.actor), _ADMINS_ONLY)
     organization_id = identity.organization_id
-    given = command.model_fields_set
-    raise_problems(cleared_required(command, UPDATE_REQUIRED))
-    moves = "parent_team_id" in given
+    raise_problems(command.cleared())
+    changes = command.changes()
+    moves = "parent_team_id" in changes
     try:
         async with tenant_transaction(conn, organization_id):
             if moves:
@@ -107,9 +106,9 @@ async def update_team(conn: Connection, identity: Identity, command: UpdateTeam)
             if current is None:
                 raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such team.")
             raise_problems(stale_version(command.version, current.version))
-            name = current.name if command.name is None else command.name
-            description = command.description if "description" in given else current.description
-            parent_id = command.parent_team_id if moves else current.parent_team_id
+            name = changes.get("name", current.name)
+            description = changes.get("description", current.description)
+            parent_id = changes.get("parent_team_id", current.parent_team_id)
             problems: list[Problem] = []
             if parent_id is not None and parent_id != current.parent_team_id:
                 loop = parent_team_problems(

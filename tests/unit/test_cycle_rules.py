@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.cycles import (
-    UPDATE_REQUIRED,
     CreateCycle,
     CycleDates,
     UpdateCycle,
@@ -22,9 +21,8 @@ from domain.cycles import (
 )
 from domain.errors import DomainError, Problem, UserErrorCode
 from domain.hierarchy import becomes_own_ancestor
-from domain.teams import UPDATE_REQUIRED as TEAM_UPDATE_REQUIRED
 from domain.teams import CreateTeam, UpdateTeam, parent_team_problems
-from domain.updates import cleared_required, stale_version
+from domain.updates import stale_version
 from domain.validation import parse
 
 YEAR = CycleDates("2026", date(2026, 1, 1), date(2026, 12, 31))
@@ -65,12 +63,13 @@ def test_an_update_knows_absent_from_explicit_null() -> None:
     command = parse(UpdateCycle, {"id": 1, "parentCycleId": None, "name": " Q2 "})
     assert command.model_fields_set == {"id", "parent_cycle_id", "name"}
     assert command.name == "Q2"
-    assert cleared_required(command, UPDATE_REQUIRED) == []
+    assert command.cleared() == []
+    assert command.changes() == {"parent_cycle_id": None, "name": "Q2"}
 
 
 def test_required_fields_cannot_be_cleared() -> None:
     command = parse(UpdateCycle, {"id": 1, "name": None, "endsOn": None, "startsOn": "2026-01-01"})
-    assert _codes(cleared_required(command, UPDATE_REQUIRED)) == [
+    assert _codes(command.cleared()) == [
         (("input", "name"), "REQUIRED"),
         (("input", "endsOn"), "REQUIRED"),
     ]
@@ -78,14 +77,12 @@ def test_required_fields_cannot_be_cleared() -> None:
 
 def test_a_team_description_can_be_cleared_but_not_its_name() -> None:
     command = parse(UpdateTeam, {"id": 1, "description": None, "parentTeamId": None})
-    assert cleared_required(command, TEAM_UPDATE_REQUIRED) == []
+    assert command.cleared() == []
     blank = parse(UpdateTeam, {"id": 1, "description": "   "})
     assert blank.description is None
     assert "description" in blank.model_fields_set
     nameless = parse(UpdateTeam, {"id": 1, "name": None})
-    assert _codes(cleared_required(nameless, TEAM_UPDATE_REQUIRED)) == [
-        (("input", "name"), "REQUIRED")
-    ]
+    assert _codes(nameless.cleared()) == [(("input", "name"), "REQUIRED")]
 
 
 @pytest.mark.parametrize(("given_version", "stale"), [(None, False), (4, False), (3, True)])

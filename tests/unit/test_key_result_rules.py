@@ -21,7 +21,6 @@ from domain.key_results import (
     key_result_problems,
     new_key_result_problems,
     read_only_problems,
-    update_problems,
 )
 from domain.validation import parse
 
@@ -183,7 +182,7 @@ def test_an_update_tells_absent_from_null() -> None:
 def test_an_update_cannot_clear_what_every_key_result_has() -> None:
     command = parse(UpdateKeyResult, {"id": 1, "title": None, "weight": None, "ownerId": None,
                                       "currency": None})  # fmt: skip
-    assert {(p.field[-1], p.code) for p in update_problems(command)} == {
+    assert {(p.field[-1], p.code) for p in command.cleared()} == {
         ("title", UserErrorCode.REQUIRED),
         ("weight", UserErrorCode.REQUIRED),
         ("ownerId", UserErrorCode.REQUIRED),
