@@ -6,22 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
-
 from db.progress import Connection
 from db.queries import query
+from db.unique_names import unique_name
 
 # The schema's UNIQUE (organization_id, name): the last word on duplicate names, also when two
 # requests pass the name check at the same time.
 NAME_KEY = "cycle_organization_id_name_key"
-
-
-class CycleNameTakenError(Exception):
-    """Another cycle of the organisation has the name (the unique constraint said so)."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +84,8 @@ async def insert(
     ends_on: dt.date,
     parent_cycle_id: int | None,
 ) -> CycleRow:
-    """Insert a cycle; raises CycleNameTakenError when the name is taken after all."""
-    try:
+    """Insert a cycle; raises NameTakenError when the name is taken after all."""
+    with unique_name(NAME_KEY, name):
         record = await conn.fetchrow(
             query("cycles", "insert_cycle"),
             organization_id,
@@ -103,10 +94,6 @@ async def insert(
             ends_on,
             parent_cycle_id,
         )
-    except asyncpg.UniqueViolationError as error:
-        if error.constraint_name == NAME_KEY:
-            raise CycleNameTakenError(name) from None
-        raise
     return _row(record)
 
 
@@ -120,8 +107,8 @@ async def update(
     ends_on: dt.date,
     parent_cycle_id: int | None,
 ) -> CycleRow:
-    """Write a locked cycle's fields, bump its version; raises CycleNameTakenError like insert."""
-    try:
+    """Write a locked cycle's fields, bump its version; raises NameTakenError like insert."""
+    with unique_name(NAME_KEY, name):
         record = await conn.fetchrow(
             query("cycles", "update_cycle"),
             organization_id,
@@ -131,8 +118,4 @@ async def update(
             ends_on,
             parent_cycle_id,
         )
-    except asyncpg.UniqueViolationError as error:
-        if error.constraint_name == NAME_KEY:
-            raise CycleNameTakenError(name) from None
-        raise
     return _row(record)

@@ -5,22 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
-
 from db.progress import Connection
 from db.queries import query
+from db.unique_names import unique_name
 
 # The schema's UNIQUE (organization_id, name): the last word on duplicate names, also when two
 # requests pass the name check at the same time.
 NAME_KEY = "team_organization_id_name_key"
-
-
-class TeamNameTakenError(Exception):
-    """Another team of the organisation has the name (the unique constraint said so)."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,15 +68,11 @@ async def insert(
     description: str | None,
     parent_team_id: int | None,
 ) -> TeamRow:
-    """Insert a team; raises TeamNameTakenError when the name is taken after all."""
-    try:
+    """Insert a team; raises NameTakenError when the name is taken after all."""
+    with unique_name(NAME_KEY, name):
         record = await conn.fetchrow(
             query("teams", "insert_team"), organization_id, name, description, parent_team_id
         )
-    except asyncpg.UniqueViolationError as error:
-        if error.constraint_name == NAME_KEY:
-            raise TeamNameTakenError(name) from None
-        raise
     return _row(record)
 
 
@@ -98,8 +85,8 @@ async def update(
     description: str | None,
     parent_team_id: int | None,
 ) -> TeamRow:
-    """Write a locked team's fields, bump its version; raises TeamNameTakenError like insert."""
-    try:
+    """Write a locked team's fields, bump its version; raises NameTakenError like insert."""
+    with unique_name(NAME_KEY, name):
         record = await conn.fetchrow(
             query("teams", "update_team"),
             organization_id,
@@ -108,10 +95,6 @@ async def update(
             description,
             parent_team_id,
         )
-    except asyncpg.UniqueViolationError as error:
-        if error.constraint_name == NAME_KEY:
-            raise TeamNameTakenError(name) from None
-        raise
     return _row(record)
 
 

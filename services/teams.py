@@ -7,7 +7,7 @@ from typing import Any
 
 from db import teams as db
 from db.progress import Connection
-from db.teams import TeamNameTakenError, TeamRow
+from db.teams import TeamRow
 from db.tenancy import tenant_transaction
 from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
 from domain.permissions import may_administer, require
@@ -21,6 +21,7 @@ from domain.teams import (
 from domain.updates import stale_version
 from services.audit import log_change
 from services.identity import Identity
+from services.unique_names import unique_names
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,36 +54,31 @@ async def create_team(conn: Connection, identity: Identity, command: CreateTeam)
     """Create a team, optionally inside a parent team; its id."""
     require(may_administer(identity.actor), _ADMINS_ONLY)
     organization_id = identity.organization_id
-    try:
-        async with tenant_transaction(conn, organization_id):
-            problems: list[Problem] = []
-            if (
-                command.parent_team_id is not None
-                and await db.share(conn, organization_id, command.parent_team_id) is None
-            ):
-                problems.append(_parent_not_found())
-            if await db.name_taken(conn, organization_id, command.name):
-                problems.append(duplicate_team_name(command.name))
-            raise_problems(problems)
-            team = await db.insert(
-                conn,
-                organization_id,
-                name=command.name,
-                description=command.description,
-                parent_team_id=command.parent_team_id,
-            )
-            await log_change(
-                conn,
-                identity,
-                type="team.created",
-                subject_type="Team",
-                subject_id=team.id,
-                before=None,
-                after=_snapshot(team),
-            )
-    except TeamNameTakenError as taken:
-        # A concurrent request took the name between our check and our write.
-        raise DomainError([duplicate_team_name(taken.name)]) from None
+    async with unique_names(conn, organization_id, db.name_taken, duplicate_team_name) as names:
+        problems: list[Problem] = []
+        if (
+            command.parent_team_id is not None
+            and await db.share(conn, organization_id, command.parent_team_id) is None
+        ):
+            problems.append(_parent_not_found())
+        problems += await names.problems(command.name)
+        raise_problems(problems)
+        team = await db.insert(
+            conn,
+            organization_id,
+            name=command.name,
+            description=command.description,
+            parent_team_id=command.parent_team_id,
+        )
+        await log_change(
+            conn,
+            identity,
+            type="team.created",
+            subject_type="Team",
+            subject_id=team.id,
+            before=None,
+            after=_snapshot(team),
+        )
     return team.id
 
 
@@ -97,56 +93,51 @@ async def update_team(conn: Connection, identity: Identity, command: UpdateTeam)
     raise_problems(command.cleared())
     changes = command.changes()
     moves = "parent_team_id" in changes
-    try:
-        async with tenant_transaction(conn, organization_id):
-            if moves:
-                # Before any row lock, so every mover takes the locks in the same order.
-                await db.lock_tree(conn, organization_id)
-            current = await db.lock(conn, organization_id, command.id)
-            if current is None:
-                raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such team.")
-            raise_problems(stale_version(command.version, current.version))
-            name = changes.get("name", current.name)
-            description = changes.get("description", current.description)
-            parent_id = changes.get("parent_team_id", current.parent_team_id)
-            problems: list[Problem] = []
-            if parent_id is not None and parent_id != current.parent_team_id:
-                loop = parent_team_problems(
-                    current.id, await db.ancestors(conn, organization_id, parent_id)
-                )
-                problems += loop
-                if not loop and await db.share(conn, organization_id, parent_id) is None:
-                    problems.append(_parent_not_found())
-            if name != current.name and await db.name_taken(
-                conn, organization_id, name, current.id
-            ):
-                problems.append(duplicate_team_name(name))
-            raise_problems(problems)
-            if (name, description, parent_id) == (
-                current.name,
-                current.description,
-                current.parent_team_id,
-            ):
-                return current.id
-            updated = await db.update(
-                conn,
-                organization_id,
-                current.id,
-                name=name,
-                description=description,
-                parent_team_id=parent_id,
+    async with unique_names(conn, organization_id, db.name_taken, duplicate_team_name) as names:
+        if moves:
+            # Before any row lock, so every mover takes the locks in the same order.
+            await db.lock_tree(conn, organization_id)
+        current = await db.lock(conn, organization_id, command.id)
+        if current is None:
+            raise DomainError.of(UserErrorCode.NOT_FOUND, ("input", "id"), "No such team.")
+        raise_problems(stale_version(command.version, current.version))
+        name = changes.get("name", current.name)
+        description = changes.get("description", current.description)
+        parent_id = changes.get("parent_team_id", current.parent_team_id)
+        problems: list[Problem] = []
+        if parent_id is not None and parent_id != current.parent_team_id:
+            loop = parent_team_problems(
+                current.id, await db.ancestors(conn, organization_id, parent_id)
             )
-            await log_change(
-                conn,
-                identity,
-                type="team.updated",
-                subject_type="Team",
-                subject_id=current.id,
-                before=_snapshot(current),
-                after=_snapshot(updated),
-            )
-    except TeamNameTakenError as taken:
-        raise DomainError([duplicate_team_name(taken.name)]) from None
+            problems += loop
+            if not loop and await db.share(conn, organization_id, parent_id) is None:
+                problems.append(_parent_not_found())
+        if name != current.name:
+            problems += await names.problems(name, current.id)
+        raise_problems(problems)
+        if (name, description, parent_id) == (
+            current.name,
+            current.description,
+            current.parent_team_id,
+        ):
+            return current.id
+        updated = await db.update(
+            conn,
+            organization_id,
+            current.id,
+            name=name,
+            description=description,
+            parent_team_id=parent_id,
+        )
+        await log_change(
+            conn,
+            identity,
+            type="team.updated",
+            subject_type="Team",
+            subject_id=current.id,
+            before=_snapshot(current),
+            after=_snapshot(updated),
+        )
     return updated.id
 
 
