@@ -4,13 +4,10 @@ deactivate (optionally handing over what the person owns) and reactivate."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import strawberry
 
-from db.planner.mapping import Mutation
-from domain.errors import DomainError, Problem, raise_problems
 from domain.members import (
     INVITATION_DAYS,
     INVITATION_DAYS_MAX,
@@ -22,11 +19,11 @@ from domain.members import (
     RevokeInvitation,
     UpdateMember,
 )
-from domain.permissions import may_manage_members
-from domain.validation import Command, parse
-from schema import oracle
-from schema.errors import ADMINS_ONLY_MEMBERS, UserError, authorized, input_id, user_errors
-from schema.fields import embedded, mapped, to_one, value
+from schema.errors import MANAGES_MEMBERS, UserError
+from schema.fields import to_one, value
+from schema.inputs import change
+from schema.mutation_fields import mutation
+from schema.payloads import user_errors_field
 from services import members as service
 
 if TYPE_CHECKING:
@@ -34,8 +31,6 @@ if TYPE_CHECKING:
     from schema.members.types import Invitation
     from schema.users.types import User
 
-C = TypeVar("C", bound=Command)
-_ERRORS = "Why nothing was written, if so."
 _EXPIRY = (
     f"Days until the invitation stops working: 1 to {INVITATION_DAYS_MAX}"
     f" (default {INVITATION_DAYS})."
@@ -75,15 +70,12 @@ class RevokeInvitationInput:
 @strawberry.input(description="Changes to a member: fields left out keep their values.")
 class UpdateMemberInput:
     id: strawberry.ID = strawberry.field(description="The member (a User id).")
-    name: str | None = strawberry.field(default=strawberry.UNSET, description="A new name.")
-    email: str | None = strawberry.field(
-        default=strawberry.UNSET, description="A new email, unique in the organisation."
+    name: str | None = change("A new name.")
+    email: str | None = change("A new email, unique in the organisation.")
+    role: MemberRole | None = change(
+        "A new role; the organisation's last active admin keeps ADMIN (LAST_ADMIN)."
     )
-    role: MemberRole | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="A new role; the organisation's last active admin keeps ADMIN (LAST_ADMIN).",
-    )
-    version: int | None = strawberry.field(default=strawberry.UNSET, description=_VERSION)
+    version: int | None = change(_VERSION)
 
 
 @strawberry.input(description="A member to deactivate.")
@@ -105,6 +97,31 @@ _LazyUser = Annotated["User", strawberry.lazy("schema.users.types")]
 _LazyInvitation = Annotated["Invitation", strawberry.lazy("schema.members.types")]
 
 
+class InvitedResult(TypedDict):
+    user_id: int
+    invitation_id: int
+    invitation_token: str
+
+
+class InvitationTokenResult(TypedDict):
+    invitation_id: int
+    invitation_token: str
+
+
+class InvitationResult(TypedDict):
+    invitation_id: int
+
+
+class MemberResult(TypedDict):
+    user_id: int
+
+
+class DeactivatedResult(TypedDict):
+    user_id: int
+    transferred_objectives: int
+    transferred_key_results: int
+
+
 @strawberry.type(description="The result of inviteMember.")
 class InviteMemberPayload:
     member: _LazyUser | None = to_one("user", "user_id", "The invited person, INVITED.")
@@ -112,11 +129,11 @@ class InviteMemberPayload:
         "invitation", "invitation_id", "The pending invitation."
     )
     invitation_token: str | None = value(
-        "invitationToken",
+        "invitation_token",
         "The invitation's token, shown only now, for setups that accept with it"
         " (`X-Invitation-Token`); okrql keeps only its hash.",
     )
-    user_errors: list[UserError] = embedded("userErrors", _ERRORS)
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The result of resendInvitation.")
@@ -125,9 +142,9 @@ class ResendInvitationPayload:
         "invitation", "invitation_id", "The invitation, with its new expiry."
     )
     invitation_token: str | None = value(
-        "invitationToken", "The new token, shown only now; the previous one no longer works."
+        "invitation_token", "The new token, shown only now; the previous one no longer works."
     )
-    user_errors: list[UserError] = embedded("userErrors", _ERRORS)
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The result of revokeInvitation.")
@@ -135,182 +152,134 @@ class RevokeInvitationPayload:
     invitation: _LazyInvitation | None = to_one(
         "invitation", "invitation_id", "The invitation, REVOKED."
     )
-    user_errors: list[UserError] = embedded("userErrors", _ERRORS)
+    user_errors: list[UserError] = user_errors_field()
 
 
-@strawberry.type(description="The result of updateMember, deactivateMember or reactivateMember.")
+@strawberry.type(description="The result of updateMember or reactivateMember.")
 class MemberPayload:
     member: _LazyUser | None = to_one("user", "user_id", "The member as changed.")
-    user_errors: list[UserError] = embedded("userErrors", _ERRORS)
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="The result of deactivateMember.")
 class DeactivateMemberPayload:
     member: _LazyUser | None = to_one("user", "user_id", "The member, DEACTIVATED.")
     transferred_objectives: int = value(
-        "transferredObjectives", "How many objectives moved to the new owner."
+        "transferred_objectives", "How many objectives moved to the new owner."
     )
     transferred_key_results: int = value(
-        "transferredKeyResults", "How many key results moved to the new owner."
+        "transferred_key_results", "How many key results moved to the new owner."
     )
-    user_errors: list[UserError] = embedded("userErrors", _ERRORS)
-
-
-# The global id types of the id fields member inputs carry.
-_ID_TYPES = {"id": "User", "transferOwnershipTo": "User"}
-_INVITATION_ID_TYPES = {"id": "Invitation"}
-
-
-def _command(model: type[C], raw: dict[str, Any], id_types: dict[str, str] = _ID_TYPES) -> C:
-    data = {k: v for k, v in dict(raw).items() if v is not None or k in ("name", "email", "role")}
-    problems: list[Problem] = []
-    for name, type_name in id_types.items():
-        if name in data:
-            data[name] = input_id(data, name, type_name, problems)
-    if "teamIds" in data:
-        data["teamIds"] = tuple(
-            input_id({"teamIds": raw_id}, "teamIds", "Team", problems) for raw_id in data["teamIds"]
-        )
-    raise_problems(problems)
-    return parse(model, data)
+    user_errors: list[UserError] = user_errors_field()
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-async def _run(
-    refused: dict[str, Any], work: Callable[[], Awaitable[dict[str, Any]]]
-) -> dict[str, Any]:
-    try:
-        return await work() | {"userErrors": []}
-    except DomainError as error:
-        return refused | {"userErrors": user_errors(error)}
+async def _invite(ctx: RequestContext, command: InviteMember) -> InvitedResult:
+    invited = await service.invite_member(ctx.conn, ctx.identity, command, _now())
+    return {
+        "user_id": invited.user_id,
+        "invitation_id": invited.invitation_id,
+        "invitation_token": invited.token,
+    }
 
 
-@authorized(may_manage_members, ADMINS_ONLY_MEMBERS)
-async def run_invite_member(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    async def work() -> dict[str, Any]:
-        command = _command(InviteMember, args["input"])
-        invited = await service.invite_member(ctx.conn, ctx.identity, command, _now())
-        return {
-            "user_id": invited.user_id,
-            "invitation_id": invited.invitation_id,
-            "invitationToken": invited.token,
-        }
-
-    return await _run({"user_id": None, "invitation_id": None, "invitationToken": None}, work)
+async def _resend(ctx: RequestContext, command: ResendInvitation) -> InvitationTokenResult:
+    invitation_id, token = await service.resend_invitation(ctx.conn, ctx.identity, command, _now())
+    return {"invitation_id": invitation_id, "invitation_token": token}
 
 
-@authorized(may_manage_members, ADMINS_ONLY_MEMBERS)
-async def run_resend_invitation(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    async def work() -> dict[str, Any]:
-        command = _command(ResendInvitation, args["input"], _INVITATION_ID_TYPES)
-        invitation_id, token = await service.resend_invitation(
-            ctx.conn, ctx.identity, command, _now()
-        )
-        return {"invitation_id": invitation_id, "invitationToken": token}
-
-    return await _run({"invitation_id": None, "invitationToken": None}, work)
+async def _revoke(ctx: RequestContext, command: RevokeInvitation) -> InvitationResult:
+    return {
+        "invitation_id": await service.revoke_invitation(ctx.conn, ctx.identity, command, _now())
+    }
 
 
-@authorized(may_manage_members, ADMINS_ONLY_MEMBERS)
-async def run_revoke_invitation(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    async def work() -> dict[str, Any]:
-        command = _command(RevokeInvitation, args["input"], _INVITATION_ID_TYPES)
-        invitation_id = await service.revoke_invitation(ctx.conn, ctx.identity, command, _now())
-        return {"invitation_id": invitation_id}
-
-    return await _run({"invitation_id": None}, work)
+async def _update(ctx: RequestContext, command: UpdateMember) -> MemberResult:
+    return {"user_id": await service.update_member(ctx.conn, ctx.identity, command)}
 
 
-@authorized(may_manage_members, ADMINS_ONLY_MEMBERS)
-async def run_update_member(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    async def work() -> dict[str, Any]:
-        command = _command(UpdateMember, args["input"])
-        return {"user_id": await service.update_member(ctx.conn, ctx.identity, command)}
-
-    return await _run({"user_id": None}, work)
-
-
-@authorized(may_manage_members, ADMINS_ONLY_MEMBERS)
-async def run_deactivate_member(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    async def work() -> dict[str, Any]:
-        command = _command(DeactivateMember, args["input"])
-        done = await service.deactivate_member(ctx.conn, ctx.identity, command)
-        return {
-            "user_id": done.user_id,
-            "transferredObjectives": done.transferred_objectives,
-            "transferredKeyResults": done.transferred_key_results,
-        }
-
-    refused = {"user_id": None, "transferredObjectives": 0, "transferredKeyResults": 0}
-    return await _run(refused, work)
+async def _deactivate(ctx: RequestContext, command: DeactivateMember) -> DeactivatedResult:
+    done = await service.deactivate_member(ctx.conn, ctx.identity, command)
+    return {
+        "user_id": done.user_id,
+        "transferred_objectives": done.transferred_objectives,
+        "transferred_key_results": done.transferred_key_results,
+    }
 
 
-@authorized(may_manage_members, ADMINS_ONLY_MEMBERS)
-async def run_reactivate_member(ctx: RequestContext, args: dict[str, Any]) -> dict[str, Any]:
-    async def work() -> dict[str, Any]:
-        command = _command(ReactivateMember, args["input"])
-        return {"user_id": await service.reactivate_member(ctx.conn, ctx.identity, command)}
-
-    return await _run({"user_id": None}, work)
+async def _reactivate(ctx: RequestContext, command: ReactivateMember) -> MemberResult:
+    return {"user_id": await service.reactivate_member(ctx.conn, ctx.identity, command)}
 
 
 @strawberry.type
 class MemberMutations:
-    @strawberry.mutation(
+    invite_member = mutation(
+        input=InviteMemberInput,
+        command=InviteMember,
+        ids={"teamIds": "Team"},
+        null_means_absent=True,
+        call=_invite,
+        payload=InviteMemberPayload,
+        result=InvitedResult,
+        permission=MANAGES_MEMBERS,
         description="Invite a person by email (admins only): they show as an INVITED member at"
         " once and join with the role and teams given on their first sign-in.",
-        metadata=mapped(Mutation(run_invite_member)),
     )
-    async def invite_member(
-        self, info: strawberry.Info, input: InviteMemberInput
-    ) -> InviteMemberPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
+    resend_invitation = mutation(
+        input=ResendInvitationInput,
+        command=ResendInvitation,
+        ids={"id": "Invitation"},
+        null_means_absent=True,
+        call=_resend,
+        payload=ResendInvitationPayload,
+        result=InvitationTokenResult,
+        permission=MANAGES_MEMBERS,
         description="Send an invitation again with a new token and expiry (admins only).",
-        metadata=mapped(Mutation(run_resend_invitation)),
     )
-    async def resend_invitation(
-        self, info: strawberry.Info, input: ResendInvitationInput
-    ) -> ResendInvitationPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
+    revoke_invitation = mutation(
+        input=RevokeInvitationInput,
+        command=RevokeInvitation,
+        ids={"id": "Invitation"},
+        call=_revoke,
+        payload=RevokeInvitationPayload,
+        result=InvitationResult,
+        permission=MANAGES_MEMBERS,
         description="Revoke an invitation (admins only): its token stops working and the"
         " invitee leaves the organisation.",
-        metadata=mapped(Mutation(run_revoke_invitation)),
     )
-    async def revoke_invitation(
-        self, info: strawberry.Info, input: RevokeInvitationInput
-    ) -> RevokeInvitationPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
+    update_member = mutation(
+        input=UpdateMemberInput,
+        command=UpdateMember,
+        ids={"id": "User"},
+        call=_update,
+        payload=MemberPayload,
+        result=MemberResult,
+        permission=MANAGES_MEMBERS,
         description="Change a member's name, email or role (admins only).",
-        metadata=mapped(Mutation(run_update_member)),
     )
-    async def update_member(self, info: strawberry.Info, input: UpdateMemberInput) -> MemberPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
+    deactivate_member = mutation(
+        input=DeactivateMemberInput,
+        command=DeactivateMember,
+        ids={"id": "User", "transferOwnershipTo": "User"},
+        call=_deactivate,
+        payload=DeactivateMemberPayload,
+        result=DeactivatedResult,
+        refused={"transferred_objectives": 0, "transferred_key_results": 0},
+        permission=MANAGES_MEMBERS,
         description="Deactivate a member (admins only): they cannot sign in, and their tokens"
         " stop working with the next request; what they wrote stays, and what they own stays"
         " theirs unless transferred.",
-        metadata=mapped(Mutation(run_deactivate_member)),
     )
-    async def deactivate_member(
-        self, info: strawberry.Info, input: DeactivateMemberInput
-    ) -> DeactivateMemberPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
-
-    @strawberry.mutation(
+    reactivate_member = mutation(
+        input=ReactivateMemberInput,
+        command=ReactivateMember,
+        ids={"id": "User"},
+        call=_reactivate,
+        payload=MemberPayload,
+        result=MemberResult,
+        permission=MANAGES_MEMBERS,
         description="Let a deactivated member sign in again, with their role (admins only).",
-        metadata=mapped(Mutation(run_reactivate_member)),
     )
-    async def reactivate_member(
-        self, info: strawberry.Info, input: ReactivateMemberInput
-    ) -> MemberPayload:
-        return await oracle.resolve_mutation(info)  # type: ignore[no-any-return]
