@@ -2,7 +2,8 @@
 
 `Authorization: Bearer <credential>` carries either
 - an API key (`okrql_…`): an integration, acting in the organisation that owns the key, with
-  the key's scopes; or
+  the key's scopes; or a member's personal access token (the same form), acting as that
+  member within its scopes, while they are active; or
 - a JWT from the configured issuer (api/auth/tokens.py): a person, matched to their user by
   the token's issuer and subject (linked on first sign-in by verified email), acting in the
   organisation chosen by the `X-Organization` header or the token's `org` claim, with their
@@ -121,15 +122,17 @@ async def _api_key_identity(request: Request, secret: str) -> Identity:
     chosen = request.headers.get(ORGANIZATION_HEADER)
     if chosen is not None and chosen != key.slug:
         raise _forbidden_organization(chosen)
+    # A personal access token acts as its (active) member, with their role and teams.
     return Identity(
         organization_id=key.organization_id,
-        user_id=None,
+        user_id=key.user_id,
         time_zone=key.time_zone,
-        role=None,
+        role=key.role,
         organization_slug=key.slug,
         api_key_id=key.api_key_id,
         scopes=frozenset(key.scopes),
         team_ids=key.team_ids,
+        member_team_ids=key.member_team_ids,
     )
 
 

@@ -21,6 +21,10 @@ class AuthenticatedKey:
     time_zone: str
     scopes: tuple[str, ...]
     team_ids: tuple[int, ...]
+    # A personal access token's member (acting as them), their role and teams there.
+    user_id: int | None = None
+    role: str | None = None
+    member_team_ids: tuple[int, ...] = ()
 
 
 async def authenticate(pool: asyncpg.Pool[Any], secret_hash: bytes) -> AuthenticatedKey | None:
@@ -35,6 +39,9 @@ async def authenticate(pool: asyncpg.Pool[Any], secret_hash: bytes) -> Authentic
         time_zone=row["time_zone"],
         scopes=tuple(row["scopes"]),
         team_ids=tuple(row["team_ids"]),
+        user_id=row["user_id"],
+        role=row["role"],
+        member_team_ids=tuple(row["member_team_ids"] or ()),
     )
 
 
@@ -49,6 +56,7 @@ async def create(
     team_ids: Sequence[int],
     created_by: int | None,
     expires_at: dt.datetime | None,
+    user_id: int | None = None,
 ) -> int:
     api_key_id: int = await conn.fetchval(
         query("api_keys", "create_api_key"),
@@ -60,6 +68,7 @@ async def create(
         list(team_ids),
         created_by,
         expires_at,
+        user_id,
     )
     return api_key_id
 
@@ -70,6 +79,16 @@ async def revoke(conn: Connection, organization_id: int, api_key_id: int) -> boo
         await conn.fetchval(query("api_keys", "revoke_api_key"), organization_id, api_key_id)
         is not None
     )
+
+
+async def personal_token_owner(
+    conn: Connection, organization_id: int, api_key_id: int
+) -> int | None:
+    """The member whose personal access token this is; None when it is none of theirs."""
+    owner: int | None = await conn.fetchval(
+        query("api_keys", "personal_token_owner"), organization_id, api_key_id
+    )
+    return owner
 
 
 async def ids_by_prefix(conn: Connection, organization_id: int, prefix: str) -> list[int]:

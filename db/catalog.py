@@ -390,6 +390,30 @@ API_KEY = Source(
     },
 )
 
+PERSONAL_ACCESS_TOKEN = Source(
+    name="personal_access_token",
+    type_name="PersonalAccessToken",
+    # Rows of api_key with a member (0018); only ever reached through a relation that names
+    # whose tokens they are (the caller's own, or an admin's view of all), never by id.
+    from_="api_key t",
+    tenant="t.organization_id = $1",
+    columns={
+        "id": "t.id",
+        "user_id": "t.user_id",
+        "name": "t.name",
+        "prefix": "t.prefix",
+        "scopes": "ARRAY(SELECT upper(replace(s, ':', '_')) FROM unnest(t.scopes) s)",
+        "created_at": "t.created_at",
+        "expires_at": "t.expires_at",
+        "revoked_at": "t.revoked_at",
+        "last_used_at": "t.last_used_at",
+    },
+    filters={"owner": Filter("t.user_id = {}", "bigint")},
+    orders={
+        "default": Order((("t.created_at", "timestamptz"), ("t.id", "bigint")), descending=True)
+    },
+)
+
 WEBHOOK_ENDPOINT = Source(
     name="webhook_endpoint",
     admins_only=True,
@@ -493,6 +517,7 @@ SOURCES: dict[str, Source] = {
         KEY_RESULT,
         CHECK_IN,
         API_KEY,
+        PERSONAL_ACCESS_TOKEN,
         WEBHOOK_ENDPOINT,
         WEBHOOK_DELIVERY,
         WEBHOOK_DELIVERY_ATTEMPT,
@@ -521,7 +546,17 @@ RELATIONS: dict[str, Relation] = {
     "api_keys": Relation(
         "api_key",
         "akm.user_id",
-        "JOIN membership akm ON akm.organization_id = t.organization_id AND akm.role = 'ADMIN'",
+        "JOIN membership akm ON akm.organization_id = t.organization_id AND akm.role = 'ADMIN'"
+        " AND t.user_id IS NULL",
+    ),
+    # The caller's own personal access tokens (the parent key is the viewer).
+    "viewer.personal_access_tokens": Relation("personal_access_token", "t.user_id"),
+    # Every member's tokens, for the organisation's admins only.
+    "personal_access_tokens": Relation(
+        "personal_access_token",
+        "patm.user_id",
+        "JOIN membership patm ON patm.organization_id = t.organization_id"
+        " AND patm.role = 'ADMIN' AND t.user_id IS NOT NULL",
     ),
     # The organisation's webhook endpoints, for its admins only (like its API keys).
     "webhook_endpoints": Relation(

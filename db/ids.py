@@ -19,6 +19,7 @@ NODE_TYPES = frozenset(
         "CheckIn",
         "ApiKey",
         "Invitation",
+        "PersonalAccessToken",
         "WebhookEndpoint",
         "WebhookDelivery",
         "WebhookDeliveryAttempt",

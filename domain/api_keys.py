@@ -22,6 +22,8 @@ from domain.validation import Command
 KEY_PREFIX = "okrql_"
 PREFIX_LENGTH = len(KEY_PREFIX) + 8
 SCOPES = ("read", "write", "checkins:write")
+# What a person's own token may carry: never provisioning.
+PERSONAL_SCOPES = ("read", "write", "checkins:write")
 MAX_NAME_LENGTH = 200
 
 
@@ -52,6 +54,20 @@ class CreateApiKey(Command):
     scopes: Annotated[list[str], AfterValidator(_stored_scopes)]
     team_ids: list[int] | None = None
     expires_at: dt.datetime | None = None
+
+
+class CreatePersonalAccessToken(Command):
+    """A token for a script that acts as the caller; its rules are checked as it is issued."""
+
+    name: str
+    scopes: Annotated[list[str], AfterValidator(_stored_scopes)]
+    expires_at: dt.datetime | None = None
+
+
+class RevokePersonalAccessToken(Command):
+    """A personal access token to revoke: one's own, or (admins) anyone's."""
+
+    id: int
 
 
 class RevokeApiKey(Command):

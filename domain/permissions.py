@@ -13,6 +13,9 @@ checkins:write) and perhaps the teams it is limited to. A target is described by
 - Check-ins are allowed to the key result's owner, the objective's owner, members of the
   objective's team, admins, and keys with `write` or `checkins:write`.
 - Viewers and `read` keys only read.
+- A personal access token acts as its person, narrowed by its scopes: `write` allows what the
+  person may write, `checkins:write` their check-ins, `read` nothing but reads. A token never
+  administers (that takes the person themself, signed in).
 - A key with `write` may do every member write (on every objective, or only on those of its
   teams when it is limited to teams); `checkins:write` only check-ins (same team limit). Keys
   never administer: that needs a person who is an admin.
@@ -23,7 +26,7 @@ the transport reports as a FORBIDDEN error on the field (nothing is written).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 
@@ -62,17 +65,28 @@ class Actor:
 
     @property
     def is_key(self) -> bool:
-        return self.api_key_id is not None
+        """An organisation's key: an integration, acting as nobody."""
+        return self.api_key_id is not None and self.user_id is None
+
+    @property
+    def is_token(self) -> bool:
+        """A personal access token: acts as its person (`user_id`, `role`) within `scopes`."""
+        return self.api_key_id is not None and self.user_id is not None
 
     @property
     def is_admin(self) -> bool:
         if self.operator:
             return True
-        return not self.is_key and self.user_id is not None and self.role == Role.ADMIN
+        return self.api_key_id is None and self.user_id is not None and self.role == Role.ADMIN
 
     @property
     def is_member(self) -> bool:
-        return not self.is_key and self.user_id is not None and self.role == Role.MEMBER
+        return self.api_key_id is None and self.user_id is not None and self.role == Role.MEMBER
+
+    @property
+    def person(self) -> Actor:
+        """A token's person, as the rules see them once the token's scopes allow the action."""
+        return replace(self, api_key_id=None, scopes=frozenset())
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +126,26 @@ def may_manage_members(actor: Actor) -> bool:
     return actor.is_admin or (actor.is_key and Scope.SCIM in actor.scopes)
 
 
+def may_manage_tokens(actor: Actor) -> bool:
+    """Create and revoke one's own personal access tokens: a person signed in themself (a token
+    does not mint tokens)."""
+    return actor.user_id is not None and actor.api_key_id is None
+
+
+def holds_tokens(actor: Actor) -> bool:
+    """Revoke a personal access token: a person (or one of their tokens: a script whose token
+    leaked may end it); whose token it may be is the use case's to check."""
+    return actor.user_id is not None
+
+
 def may_read_audit(actor: Actor) -> bool:
     """Read the change history of any node."""
     return actor.is_admin
 
 
 # --- Objectives and key results -----------------------------------------------------------
+
+_CHECK_IN_SCOPES = frozenset({"write", "checkins:write"})
 
 
 def _key_covers(actor: Actor, objective: ObjectiveOwnership) -> bool:
@@ -136,6 +164,8 @@ def _member_owns(actor: Actor, objective: ObjectiveOwnership) -> bool:
 def may_write_objective(actor: Actor, objective: ObjectiveOwnership) -> bool:
     """Create an objective so owned, or change one so owned: edit it, move it through its
     lifecycle, delete it, add, edit or delete its key results, align it under a parent."""
+    if actor.is_token:
+        return Scope.WRITE in actor.scopes and may_write_objective(actor.person, objective)
     if actor.is_admin:
         return True
     if actor.is_key:
@@ -152,6 +182,8 @@ def may_change_owner(actor: Actor, before: ObjectiveOwnership, after: ObjectiveO
 
 def may_update_key_result(actor: Actor, key_result: KeyResultOwnership) -> bool:
     """Edit a key result: whoever may write its objective, and its own reporting owner."""
+    if actor.is_token:
+        return Scope.WRITE in actor.scopes and may_update_key_result(actor.person, key_result)
     if may_write_objective(actor, key_result.objective):
         return True
     return (
@@ -164,6 +196,8 @@ def may_update_key_result(actor: Actor, key_result: KeyResultOwnership) -> bool:
 def may_check_in(actor: Actor, key_result: KeyResultOwnership) -> bool:
     """Record a value of a key result: its owner, the objective's owner, the objective's
     team's members, admins, and keys with `write` or `checkins:write` (within their teams)."""
+    if actor.is_token:
+        return bool(actor.scopes & _CHECK_IN_SCOPES) and may_check_in(actor.person, key_result)
     if actor.is_admin:
         return True
     if actor.is_key:
@@ -186,6 +220,8 @@ def may_align(actor: Actor, child: ObjectiveOwnership) -> bool:
 def writes_objectives(actor: Actor) -> bool:
     """Whether the caller may write some objective at all (checked first, before the input or
     the target: viewers, `read` and `checkins:write` keys are refused outright)."""
+    if actor.is_token:
+        return Scope.WRITE in actor.scopes and writes_objectives(actor.person)
     if actor.is_key:
         return Scope.WRITE in actor.scopes
     return actor.is_admin or actor.is_member
@@ -193,6 +229,8 @@ def writes_objectives(actor: Actor) -> bool:
 
 def writes_check_ins(actor: Actor) -> bool:
     """Whether the caller may check in on some key result at all (checked first)."""
+    if actor.is_token:
+        return bool(actor.scopes & _CHECK_IN_SCOPES) and writes_check_ins(actor.person)
     if actor.is_key:
         return bool(actor.scopes & {Scope.WRITE, Scope.CHECKINS_WRITE})
     return actor.is_admin or actor.is_member

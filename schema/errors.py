@@ -13,8 +13,10 @@ from graphql import GraphQLError
 from domain.errors import DomainError, Problem, UserErrorCode
 from domain.permissions import (
     Actor,
+    holds_tokens,
     may_administer,
     may_manage_members,
+    may_manage_tokens,
     writes_check_ins,
     writes_objectives,
 )
@@ -77,6 +79,10 @@ NO_CHECK_INS = "Viewers and read-only API keys may not check in."
 MANAGES_CYCLES = Permission(may_administer, ADMINS_ONLY_CYCLES)
 MANAGES_KEYS = Permission(may_administer, ADMINS_ONLY_KEYS)
 MANAGES_MEMBERS = Permission(may_manage_members, ADMINS_ONLY_MEMBERS)
+MAKES_TOKENS = Permission(
+    may_manage_tokens, "Personal access tokens are made by a person signed in themself."
+)
+REVOKES_TOKENS = Permission(holds_tokens, "Only people have personal access tokens.")
 MANAGES_TEAMS = Permission(may_administer, ADMINS_ONLY_TEAMS)
 MANAGES_WEBHOOKS = Permission(may_administer, ADMINS_ONLY_WEBHOOKS)
 WRITES_OBJECTIVES = Permission(writes_objectives, READ_ONLY)

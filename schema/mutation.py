@@ -9,6 +9,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.api_keys.mutations import ApiKeyMutations
+from schema.api_keys.personal_tokens import PersonalAccessTokenMutations
 from schema.check_ins.mutations import CheckInMutations
 from schema.cycles.mutations import CycleMutations
 from schema.key_results.mutations import KeyResultMutations
@@ -29,6 +30,7 @@ class Mutation(
     AlignmentMutations,
     MemberMutations,
     ApiKeyMutations,
+    PersonalAccessTokenMutations,
     WebhookMutations,
 ):
     pass

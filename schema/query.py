@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
+from db.ids import decode_id_of
 from db.planner.mapping import FilterArg, Lookup, Many, NodeById, ToOne
 from schema import oracle
-from schema.api_keys.types import ApiKey
+from schema.api_keys.types import ApiKey, PersonalAccessToken
 from schema.audit.types import AuditEvent, refuse_audit, subject_filter
 from schema.check_ins.types import CheckIn
 from schema.connections import Connection
@@ -180,6 +181,38 @@ class Query:
         self, info: strawberry.Info, first: int, after: str | None = None
     ) -> Connection[ApiKey]:
         return await oracle.resolve_connection(self, info, first=first, after=after)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="The caller's own personal access tokens, newest first (revoked ones too);"
+        " empty for an organisation's API key.",
+        metadata=mapped(Many("viewer.personal_access_tokens", parent_key=VIEWER_KEY)),
+    )
+    async def personal_access_tokens(
+        self, info: strawberry.Info, first: int, after: str | None = None
+    ) -> Connection[PersonalAccessToken]:
+        return await oracle.resolve_connection(self, info, first=first, after=after)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Every member's personal access tokens, newest first, optionally one"
+        " member's; visible to the organisation's admins only (empty for anyone else).",
+        metadata=mapped(
+            Many(
+                "personal_access_tokens",
+                parent_key=VIEWER_KEY,
+                arguments={"ownerId": FilterArg("owner", lambda v: decode_id_of(v, "User"))},
+            )
+        ),
+    )
+    async def all_personal_access_tokens(
+        self,
+        info: strawberry.Info,
+        first: int,
+        after: str | None = None,
+        owner_id: strawberry.ID | None = None,
+    ) -> Connection[PersonalAccessToken]:
+        return await oracle.resolve_connection(  # type: ignore[return-value]
+            self, info, first=first, after=after, owner_id=owner_id
+        )
 
     @strawberry.field(
         description="The organisation's webhook endpoints, newest first; visible to its admins"

@@ -16,7 +16,8 @@ class Identity:
     A person (signed in with a token, or the development fallback) has a `user_id` and a
     `role` (ADMIN, MEMBER, VIEWER) in the organisation; an integration's API key has an
     `api_key_id` and `scopes` (read, write, checkins:write), and perhaps `team_ids` it is
-    limited to (empty: all teams). A person's own teams are `member_team_ids`.
+    limited to (empty: all teams). A person's own teams are `member_team_ids`. A personal
+    access token has both: the person it acts as, and the token with its scopes.
     """
 
     organization_id: int

@@ -56,7 +56,7 @@ async def _send(
 
 
 async def test_the_people_walk_through_runs_as_written(demo_http: httpx.AsyncClient) -> None:
-    teams, invite, objectives, people, hand = _people_documents()
+    teams, invite, objectives, people, hand, token = _people_documents()
     found = await _send(demo_http, teams, {})
     marketing = next(t["id"] for t in found["teams"]["nodes"] if t["name"] == "Marketing")
 
@@ -81,3 +81,10 @@ async def test_the_people_walk_through_runs_as_written(demo_http: httpx.AsyncCli
     handed = await _send(demo_http, hand, {"leaving": someone, "nils": invited["member"]["id"]})
     assert handed["deactivateMember"]["userErrors"] == []
     assert handed["deactivateMember"]["member"]["status"] == "DEACTIVATED"
+
+    # Nils makes a token for his script, which acts as him
+    made = (await _send(demo_http, token, {}, nils))["createPersonalAccessToken"]
+    assert made["userErrors"] == []
+    assert made["personalAccessToken"]["scopes"] == ["CHECKINS_WRITE"]
+    viewer = await _send(demo_http, "{ viewer { name } }", {}, made["secret"])
+    assert viewer["viewer"] == {"name": "Nils Holm"}
