@@ -471,7 +471,11 @@ def main(argv: list[str] | None = None) -> int:
     key_create = key_commands.add_parser("create", help="create a key; prints it once")
     key_create.add_argument("--org", required=True)
     key_create.add_argument("--name", required=True)
-    key_create.add_argument("--scopes", required=True, help="e.g. read,checkins:write")
+    key_create.add_argument(
+        "--scopes",
+        required=True,
+        help="e.g. read,checkins:write; `scim` alone for an identity provider (SCIM only)",
+    )
     key_create.add_argument("--expires-in-days", type=int)
     key_create.set_defaults(handler=cmd_key_create)
     key_revoke = key_commands.add_parser("revoke", help="revoke a key by its prefix")

@@ -29,7 +29,7 @@ from starlette.responses import HTMLResponse, Response
 from api import graphiql, limits
 from api.compression import GZIP_MINIMUM_BYTES, accepts_gzip, gzipped
 from api.executor import RequestError, check, execute, execute_standard
-from api.identity import IdentityError, credentials_in_url, resolve_identity
+from api.identity import IdentityError, credentials_in_url, resolve_graphql_identity
 from api.request_log import request_id_var
 from api.settings import Settings
 from db.planner.mapping import ReadContext
@@ -190,7 +190,7 @@ async def graphql_endpoint(request: Request) -> Response:
         if settings.is_production:
             # Production serves GraphiQL to administrators only (introspection is theirs).
             try:
-                viewer = await resolve_identity(request)
+                viewer = await resolve_graphql_identity(request)
             except IdentityError as error:
                 return _error(str(error), error.code, error.status, **error.headers)
             if viewer.role != ADMIN_ROLE:
@@ -224,7 +224,7 @@ async def graphql_endpoint(request: Request) -> Response:
                 allow="POST",
             )  # fmt: skip
         try:
-            identity = await resolve_identity(request)
+            identity = await resolve_graphql_identity(request)
         except IdentityError as error:
             return _error(str(error), error.code, error.status, media_type, **error.headers)
         if checked.introspection and settings.is_production and identity.role != ADMIN_ROLE:

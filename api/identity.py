@@ -29,6 +29,7 @@ from db.identities import sign_in
 from db.identity import organization_admin
 from domain.api_keys import hash_secret, looks_like_key
 from domain.members import MemberStatus, hash_invitation_token, looks_like_invitation_token
+from domain.permissions import may_use_graphql
 from services.identity import Identity
 
 ORGANIZATION_HEADER = "x-organization"
@@ -113,6 +114,19 @@ async def resolve_identity(request: Request) -> Identity:
     if looks_like_key(credential):
         return await _api_key_identity(request, credential)
     return await _token_identity(request, credential)
+
+
+async def resolve_graphql_identity(request: Request) -> Identity:
+    """The caller of /graphql (and its WebSocket): any identity but a SCIM-only key."""
+    identity = await resolve_identity(request)
+    if not may_use_graphql(identity.actor):
+        raise IdentityError(
+            "This API key may only provision people over SCIM (/scim/v2): give an integration"
+            " a key with the read, write or checkins:write scope.",
+            "FORBIDDEN",
+            403,
+        )
+    return identity
 
 
 async def _api_key_identity(request: Request, secret: str) -> Identity:

@@ -21,7 +21,8 @@ from domain.validation import Command
 
 KEY_PREFIX = "okrql_"
 PREFIX_LENGTH = len(KEY_PREFIX) + 8
-SCOPES = ("read", "write", "checkins:write")
+# `scim` is for provisioning from an identity provider (/scim/v2) and nothing else.
+SCOPES = ("read", "write", "checkins:write", "scim")
 # What a person's own token may carry: never provisioning.
 PERSONAL_SCOPES = ("read", "write", "checkins:write")
 MAX_NAME_LENGTH = 200

@@ -138,6 +138,25 @@ def holds_tokens(actor: Actor) -> bool:
     return actor.user_id is not None
 
 
+def may_manage_teams(actor: Actor) -> bool:
+    """Create, change and delete teams and their members: admins, and the identity provider
+    that provisions them as SCIM groups."""
+    return actor.is_admin or (actor.is_key and Scope.SCIM in actor.scopes)
+
+
+def may_use_graphql(actor: Actor) -> bool:
+    """Whether the caller may use the GraphQL API at all: a key that carries only the `scim`
+    scope is the identity provider's, for /scim/v2 only (a leaked provisioning key reads no
+    objectives)."""
+    return not actor.is_key or bool(actor.scopes - {Scope.SCIM})
+
+
+def may_provision(actor: Actor) -> bool:
+    """Whether the caller may use SCIM (/scim/v2): an API key with the `scim` scope, never a
+    person (an identity provider authenticates as the organisation, not as someone in it)."""
+    return actor.is_key and Scope.SCIM in actor.scopes
+
+
 def may_read_audit(actor: Actor) -> bool:
     """Read the change history of any node."""
     return actor.is_admin

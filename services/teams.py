@@ -10,7 +10,7 @@ from db.progress import Connection
 from db.teams import TeamRow
 from db.tenancy import tenant_transaction
 from domain.errors import DomainError, Problem, UserErrorCode, raise_problems
-from domain.permissions import may_administer, require
+from domain.permissions import may_manage_teams, require
 from domain.teams import (
     CreateTeam,
     TeamMembership,
@@ -52,7 +52,7 @@ def _team_not_found() -> Problem:
 
 async def create_team(conn: Connection, identity: Identity, command: CreateTeam) -> int:
     """Create a team, optionally inside a parent team; its id."""
-    require(may_administer(identity.actor), _ADMINS_ONLY)
+    require(may_manage_teams(identity.actor), _ADMINS_ONLY)
     organization_id = identity.organization_id
     async with unique_names(conn, organization_id, db.name_taken, duplicate_team_name) as names:
         problems: list[Problem] = []
@@ -88,7 +88,7 @@ async def update_team(conn: Connection, identity: Identity, command: UpdateTeam)
     A team cannot move under itself or one of its sub-teams. Nothing is written (and the
     version stays) when no field actually changes.
     """
-    require(may_administer(identity.actor), _ADMINS_ONLY)
+    require(may_manage_teams(identity.actor), _ADMINS_ONLY)
     organization_id = identity.organization_id
     raise_problems(command.cleared())
     changes = command.changes()
@@ -145,7 +145,7 @@ async def add_team_member(
     conn: Connection, identity: Identity, command: TeamMembership
 ) -> MembershipChanged:
     """Make a member of the organisation a member of the team; adding twice changes nothing."""
-    require(may_administer(identity.actor), _ADMINS_ONLY)
+    require(may_manage_teams(identity.actor), _ADMINS_ONLY)
     organization_id = identity.organization_id
     async with tenant_transaction(conn, organization_id):
         problems: list[Problem] = []
@@ -177,7 +177,7 @@ async def remove_team_member(
     conn: Connection, identity: Identity, command: TeamMembership
 ) -> MembershipChanged:
     """Take a person off a team; NOT_FOUND when they are not on it."""
-    require(may_administer(identity.actor), _ADMINS_ONLY)
+    require(may_manage_teams(identity.actor), _ADMINS_ONLY)
     organization_id = identity.organization_id
     async with tenant_transaction(conn, organization_id):
         if await db.share(conn, organization_id, command.team_id) is None:

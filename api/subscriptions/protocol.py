@@ -28,7 +28,7 @@ from api.executor import (
     prepare,
     select_operation,
 )
-from api.identity import IdentityError, resolve_identity
+from api.identity import IdentityError, resolve_graphql_identity
 from api.settings import Settings
 from api.subscriptions.hub import Event, EventHub
 from db.planner.mapping import ReadContext
@@ -179,7 +179,8 @@ async def graphql_ws_endpoint(websocket: WebSocket) -> None:
         await websocket.close(4400, "Expected connection_init")
         return
     try:
-        identity = await resolve_identity(_InitRequest(websocket, init.get("payload") or {}))  # type: ignore[arg-type]
+        init_request = _InitRequest(websocket, init.get("payload") or {})
+        identity = await resolve_graphql_identity(init_request)  # type: ignore[arg-type]
     except IdentityError:
         await websocket.close(4403, "Forbidden")
         return

@@ -22,6 +22,7 @@ class ApiKeyScope(StrEnum):
     READ = "READ"
     WRITE = "WRITE"
     CHECKINS_WRITE = "CHECKINS_WRITE"
+    SCIM = "SCIM"
 
 
 @strawberry.type(

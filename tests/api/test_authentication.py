@@ -524,6 +524,29 @@ async def test_an_admin_creates_lists_and_revokes_keys(
     assert_unauthenticated(await post(auth_http, f"Bearer {secret}"))
 
 
+async def test_a_scim_key_is_refused_on_graphql(
+    auth_http: httpx.AsyncClient, gql: Any, org: dict[str, Any]
+) -> None:
+    # given an admin creates a key for the identity provider, and one that also reads
+    scim = (await gql(CREATE_KEY, {"input": {"name": "IdP", "scopes": ["SCIM"]}}))["data"]
+    both = (await gql(CREATE_KEY, {"input": {"name": "Both", "scopes": ["SCIM", "READ"]}}))[
+        "data"
+    ]
+    assert scim["createApiKey"]["apiKey"]["scopes"] == ["SCIM"]
+    # when the SCIM-only key asks /graphql anything
+    refused = await post(auth_http, f"Bearer {scim['createApiKey']['secret']}")
+    # then it is forbidden: that key provisions people over SCIM and nothing else
+    assert refused.status_code == 403
+    error = refused.json()["errors"][0]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert "/scim/v2" in error["message"]
+    # while a key that also has another scope reads as that scope allows
+    used = await post(
+        auth_http, f"Bearer {both['createApiKey']['secret']}", query="{ organization { slug } }"
+    )
+    assert used.json()["data"] == {"organization": {"slug": org["slug"]}}
+
+
 async def test_key_input_problems_are_user_errors(gql: Any) -> None:
     blank = await gql(CREATE_KEY, {"input": {"name": "  ", "scopes": ["READ"]}})
     assert blank["data"]["createApiKey"]["userErrors"] == [
