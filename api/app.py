@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql, GraphiQL's assets, health endpoints."""
+"""The Starlette application: /graphql, GraphiQL's assets, /scim/v2, health endpoints."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from api import graphiql
 from api.graphql_http import graphql_endpoint
 from api.migrations import head_revision
 from api.request_log import RequestIdMiddleware
+from api.scim.routes import routes as scim_routes
 from api.settings import Settings, get_settings
 from api.subscriptions.hub import EventHub
 from api.subscriptions.protocol import graphql_ws_endpoint
@@ -115,6 +116,8 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *graphiql.routes,
+            # SCIM 2.0 provisioning from identity providers (README "SCIM provisioning").
+            *scim_routes,
         ],
         # /graphql gzips its own answers and GraphiQL's assets their route (api/compression.py):
         # no compression middleware wraps every request.

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+import asyncpg
 
 from db.progress import Connection
 from db.queries import query
@@ -12,6 +16,21 @@ from db.unique_names import unique_name
 # The schema's UNIQUE (organization_id, name): the last word on duplicate names, also when two
 # requests pass the name check at the same time.
 NAME_KEY = "team_organization_id_name_key"
+EXTERNAL_ID_KEY = "team_external_id_key"
+
+
+class TeamExternalIdTakenError(Exception):
+    """Another team of the organisation has the external id (the unique index said so)."""
+
+
+@contextmanager
+def _unique_external_id() -> Iterator[None]:
+    try:
+        yield
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name == EXTERNAL_ID_KEY:
+            raise TeamExternalIdTakenError() from None
+        raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +39,7 @@ class TeamRow:
     name: str
     description: str | None
     parent_team_id: int | None
+    external_id: str | None
     version: int
 
 
@@ -67,11 +87,18 @@ async def insert(
     name: str,
     description: str | None,
     parent_team_id: int | None,
+    external_id: str | None = None,
 ) -> TeamRow:
-    """Insert a team; raises NameTakenError when the name is taken after all."""
-    with unique_name(NAME_KEY, name):
+    """Insert a team; raises NameTakenError (or TeamExternalIdTakenError) when the name (or
+    external id) is taken after all."""
+    with unique_name(NAME_KEY, name), _unique_external_id():
         record = await conn.fetchrow(
-            query("teams", "insert_team"), organization_id, name, description, parent_team_id
+            query("teams", "insert_team"),
+            organization_id,
+            name,
+            description,
+            parent_team_id,
+            external_id,
         )
     return _row(record)
 
@@ -84,9 +111,10 @@ async def update(
     name: str,
     description: str | None,
     parent_team_id: int | None,
+    external_id: str | None,
 ) -> TeamRow:
-    """Write a locked team's fields, bump its version; raises NameTakenError like insert."""
-    with unique_name(NAME_KEY, name):
+    """Write a locked team's fields, bump its version; raises like insert."""
+    with unique_name(NAME_KEY, name), _unique_external_id():
         record = await conn.fetchrow(
             query("teams", "update_team"),
             organization_id,
@@ -94,6 +122,7 @@ async def update(
             name,
             description,
             parent_team_id,
+            external_id,
         )
     return _row(record)
 
@@ -118,3 +147,32 @@ async def remove_member(conn: Connection, organization_id: int, team_id: int, us
         query("teams", "remove_team_member"), organization_id, team_id, user_id
     )
     return removed is not None
+
+
+async def external_id_taken(
+    conn: Connection, organization_id: int, external_id: str, except_id: int | None = None
+) -> bool:
+    """Whether a team other than ``except_id`` already has the external id."""
+    taken: bool = await conn.fetchval(
+        query("teams", "external_id_taken"), organization_id, external_id, except_id
+    )
+    return taken
+
+
+async def uses(conn: Connection, organization_id: int, team_id: int) -> tuple[int, int]:
+    """How many objectives the team owns, and how many teams it holds."""
+    record = await conn.fetchrow(query("teams", "team_uses"), organization_id, team_id)
+    assert record is not None
+    return int(record["objectives"]), int(record["sub_teams"])
+
+
+class TeamInUseError(Exception):
+    """Something that refers to the team appeared after the service checked."""
+
+
+async def delete(conn: Connection, organization_id: int, team_id: int) -> None:
+    try:
+        await conn.execute(query("teams", "delete_team"), organization_id, team_id)
+    except asyncpg.ForeignKeyViolationError:
+        # A concurrent write gave the team an objective or a sub-team after `uses` counted.
+        raise TeamInUseError() from None

@@ -5,14 +5,14 @@ SELECT pg_advisory_xact_lock(hashtextextended('okrql.team.tree', $1));
 
 -- name: lock_team
 -- Lock a team to update it.
-SELECT id, name, description, parent_team_id, version
+SELECT id, name, description, parent_team_id, external_id, version
 FROM team
 WHERE organization_id = $1 AND id = $2
 FOR NO KEY UPDATE;
 
 -- name: share_team
 -- A team that must stay while a row pointing at it (a sub-team, a membership) is written.
-SELECT id, name, description, parent_team_id, version
+SELECT id, name, description, parent_team_id, external_id, version
 FROM team
 WHERE organization_id = $1 AND id = $2
 FOR KEY SHARE;
@@ -37,16 +37,17 @@ SELECT EXISTS (
 );
 
 -- name: insert_team
-INSERT INTO team (organization_id, name, description, parent_team_id)
-VALUES ($1, $2, $3, $4)
-RETURNING id, name, description, parent_team_id, version;
+INSERT INTO team (organization_id, name, description, parent_team_id, external_id)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id, name, description, parent_team_id, external_id, version;
 
 -- name: update_team
 -- Write every changeable field (the service merged the changes into the locked row).
 UPDATE team
-SET name = $3, description = $4, parent_team_id = $5, version = version + 1, updated_at = now()
+SET name = $3, description = $4, parent_team_id = $5, external_id = $6,
+    version = version + 1, updated_at = now()
 WHERE organization_id = $1 AND id = $2
-RETURNING id, name, description, parent_team_id, version;
+RETURNING id, name, description, parent_team_id, external_id, version;
 
 -- name: share_member
 -- Whether the person is a member of the organisation; the membership is key-share-locked so it
@@ -67,3 +68,21 @@ RETURNING user_id;
 DELETE FROM team_member
 WHERE organization_id = $1 AND team_id = $2 AND user_id = $3
 RETURNING user_id;
+
+-- name: team_uses
+-- What keeps a team from being deleted: objectives it owns and teams inside it (their foreign
+-- keys would refuse the delete; this says which, and how many).
+SELECT (SELECT count(*) FROM objective o
+        WHERE o.organization_id = $1 AND o.owner_team_id = $2) AS objectives,
+       (SELECT count(*) FROM team s
+        WHERE s.organization_id = $1 AND s.parent_team_id = $2) AS sub_teams;
+
+-- name: delete_team
+-- Its memberships go with it (ON DELETE CASCADE).
+DELETE FROM team WHERE organization_id = $1 AND id = $2;
+
+-- name: external_id_taken
+SELECT EXISTS (
+  SELECT 1 FROM team
+  WHERE organization_id = $1 AND external_id = $2 AND id IS DISTINCT FROM $3::bigint
+);

@@ -529,9 +529,7 @@ async def test_a_scim_key_is_refused_on_graphql(
 ) -> None:
     # given an admin creates a key for the identity provider, and one that also reads
     scim = (await gql(CREATE_KEY, {"input": {"name": "IdP", "scopes": ["SCIM"]}}))["data"]
-    both = (await gql(CREATE_KEY, {"input": {"name": "Both", "scopes": ["SCIM", "READ"]}}))[
-        "data"
-    ]
+    both = (await gql(CREATE_KEY, {"input": {"name": "Both", "scopes": ["SCIM", "READ"]}}))["data"]
     assert scim["createApiKey"]["apiKey"]["scopes"] == ["SCIM"]
     # when the SCIM-only key asks /graphql anything
     refused = await post(auth_http, f"Bearer {scim['createApiKey']['secret']}")

@@ -148,6 +148,7 @@ async def test_a_new_team_is_returned_and_logged(gql: GraphQLClient, pool: Pool,
         "name": "Kundframgång 🤝",
         "description": "Nöjda kunder",
         "parentTeamId": None,
+        "externalId": None,
         "version": 1,
     }
 
