@@ -49,7 +49,7 @@ RETURNING user_id, name, email, role::text AS role, status::text AS status, exte
 UPDATE membership
 SET status = $3::member_status,
     deactivated_at = CASE WHEN $3::member_status = 'DEACTIVATED' THEN now() END,
-    -- Back in okrql is back in SCIM (0018: only a deactivated member can be deprovisioned).
+    -- Back in okrql is back in SCIM (0019: only a deactivated member can be deprovisioned).
     deprovisioned_at = CASE WHEN $3::member_status = 'DEACTIVATED' THEN deprovisioned_at END,
     version = version + 1, updated_at = now()
 WHERE organization_id = $1 AND user_id = $2

@@ -339,7 +339,7 @@ async def production(
             role=role["value"],
         )
 
-    monkeypatch.setattr(graphql_http, "resolve_identity", identity)
+    monkeypatch.setattr(graphql_http, "resolve_graphql_identity", identity)
     transport = httpx.ASGITransport(app=production_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://okrql.test") as client:
 

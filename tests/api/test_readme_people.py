@@ -21,7 +21,8 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def _people_documents() -> list[str]:
     text = README.read_text(encoding="utf-8")
-    section = text[text.index("## People\n") : text.index("## Roles and permissions\n")]
+    start = text.index("## People\n")
+    section = text[start : text.index("\n## ", start)]
     blocks = re.findall(r"```graphql\n(.*?)```", section, flags=re.DOTALL)
     return [re.sub(r"^ {3}", "", block, flags=re.MULTILINE) for block in blocks]
 
