@@ -15,7 +15,7 @@
 
 Revision ID: 0019
 Revises: 0018
-Create Date: 2026-12-09
+Create Date: 2026-12-07
 """
 
 from db.migrations import execute_script

@@ -753,3 +753,34 @@ async def test_invitations_are_for_admins_only(
     )
     body = response.json()
     assert body.get("data") is None or not (body["data"].get("invitations") or {}).get("totalCount")
+
+
+async def test_a_first_sign_in_finds_a_member_by_the_address_their_organisation_gave_them(
+    gql: GraphQLClient, signin_http: httpx.AsyncClient, pool: Pool, org: Org
+) -> None:
+    # Changed (by an admin, or the identity provider) before they ever signed in.
+    user_id = await member(pool, org, "Max", "MEMBER")
+    new_email = _email("max.new")
+    changed = await _run(gql, UPDATE, id=encode_id("User", user_id), email=new_email)
+    assert changed["userErrors"] == []
+    response = await _sign_in(signin_http, org, _token(new_email))
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["viewer"]["id"] == encode_id("User", user_id)
+
+
+async def test_an_address_two_people_are_known_by_signs_nobody_in(
+    gql: GraphQLClient, signin_http: httpx.AsyncClient, pool: Pool, org: Org
+) -> None:
+    shared = _email("shared")
+    first = await member(pool, org, "Max", "MEMBER")
+    await _run(gql, UPDATE, id=encode_id("User", first), email=shared)
+    slug = f"t-{uuid.uuid4().hex[:12]}"
+    async with pool.acquire() as conn, conn.transaction():
+        other = await conn.fetchval(
+            "INSERT INTO organization (name, slug) VALUES ('Other', $1) RETURNING id", slug
+        )
+        await add_member(conn, other, "Owner", f"owner+{slug}@test.example", "ADMIN")
+        second = await add_member(conn, other, "Mo", f"mo+{slug}@test.example", "MEMBER")
+    await _run(GraphQLClient(gql.http, slug), UPDATE, id=encode_id("User", second), email=shared)
+    response = await _sign_in(signin_http, org, _token(shared))
+    assert response.status_code == 401
