@@ -4,6 +4,7 @@ application/scim+json, its errors as SCIM error bodies."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -11,6 +12,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from api.scim import discovery, groups, users
 from api.scim.auth import scim_identity
+from api.scim.endpoints import ResourceEndpoints
 from api.scim.errors import error_response, from_domain, from_forbidden, from_scim, from_unexpected
 from db.progress import Connection
 from domain.errors import DomainError
@@ -68,6 +70,23 @@ def _resource(path: str, methods: dict[str, Handler]) -> list[Route]:
     return routes
 
 
+def _resource_type(endpoints: ResourceEndpoints[Any]) -> list[Route]:
+    path = "/" + endpoints.kind.endpoint
+    return [
+        *_resource(path, {"GET": endpoints.list, "POST": endpoints.create}),
+        *_resource(path + "/.search", {"POST": endpoints.search}),
+        *_resource(
+            path + "/{id}",
+            {
+                "GET": endpoints.get,
+                "PUT": endpoints.replace,
+                "PATCH": endpoints.patch,
+                "DELETE": endpoints.delete,
+            },
+        ),
+    ]
+
+
 routes: list[BaseRoute] = [
     Mount(
         "/scim/v2",
@@ -77,28 +96,8 @@ routes: list[BaseRoute] = [
             *_resource("/ResourceTypes/{id}", {"GET": discovery.get_resource_type}),
             *_resource("/Schemas", {"GET": discovery.list_schemas}),
             *_resource("/Schemas/{id:path}", {"GET": discovery.get_schema}),
-            *_resource("/Users", {"GET": users.list_users, "POST": users.create_user}),
-            *_resource("/Users/.search", {"POST": users.search_users}),
-            *_resource(
-                "/Users/{id}",
-                {
-                    "GET": users.get_user,
-                    "PUT": users.replace_user,
-                    "PATCH": users.patch_user,
-                    "DELETE": users.delete_user,
-                },
-            ),
-            *_resource("/Groups", {"GET": groups.list_groups, "POST": groups.create_group}),
-            *_resource("/Groups/.search", {"POST": groups.search_groups}),
-            *_resource(
-                "/Groups/{id}",
-                {
-                    "GET": groups.get_group,
-                    "PUT": groups.replace_group,
-                    "PATCH": groups.patch_group,
-                    "DELETE": groups.delete_group,
-                },
-            ),
+            *_resource_type(users.endpoints),
+            *_resource_type(groups.endpoints),
             Route("/.search", _root_search, methods=["POST"]),
             Route("/{rest:path}", _not_found, methods=_ANY),
         ],
