@@ -86,7 +86,7 @@ def _duplicate(error: DuplicateMemberError, email_field: tuple[str, ...]) -> Dom
     return DomainError([duplicate_email(email_field)])
 
 
-async def _log(
+async def log_member_change(
     conn: Connection,
     identity: Identity,
     type: str,
@@ -159,7 +159,7 @@ async def invite_member(
             invited_by=identity.user_id,
             expires_at=invitation_expiry(now, command.expires_in_days),
         )
-        await _log(
+        await log_member_change(
             conn,
             identity,
             "member.invited",
@@ -177,12 +177,17 @@ async def invite_member(
     return Invited(user_id, invitation_id, token)
 
 
-async def _lock_invitation(
-    conn: Connection, organization_id: int, invitation_id: int
+async def _lock_open_invitation(
+    conn: Connection, organization_id: int, invitation_id: int, now: dt.datetime
 ) -> InvitationRow:
+    """The invitation, locked; a problem unless it is still pending (or only expired)."""
     invitation = await db.lock_invitation(conn, organization_id, invitation_id)
     if invitation is None:
         raise _not_found(what="invitation")
+    status = invitation_status(
+        invitation.accepted_at, invitation.revoked_at, invitation.expires_at, now
+    )
+    raise_problems(invitation_still_open_problems(status))
     return invitation
 
 
@@ -194,17 +199,13 @@ async def resend_invitation(
     require(may_manage_members(identity.actor), _MAY_NOT)
     organization_id = identity.organization_id
     async with tenant_transaction(conn, organization_id):
-        invitation = await _lock_invitation(conn, organization_id, command.id)
-        status = invitation_status(
-            invitation.accepted_at, invitation.revoked_at, invitation.expires_at, now
-        )
-        raise_problems(invitation_still_open_problems(status))
+        invitation = await _lock_open_invitation(conn, organization_id, command.id, now)
         token = new_invitation_token()
         expires_at = invitation_expiry(now, command.expires_in_days)
         await db.resend_invitation(
             conn, organization_id, invitation.id, hash_invitation_token(token), expires_at
         )
-        await _log(
+        await log_member_change(
             conn,
             identity,
             "member.invitation_resent",
@@ -223,14 +224,10 @@ async def revoke_invitation(
     require(may_manage_members(identity.actor), _MAY_NOT)
     organization_id = identity.organization_id
     async with tenant_transaction(conn, organization_id):
-        invitation = await _lock_invitation(conn, organization_id, command.id)
-        status = invitation_status(
-            invitation.accepted_at, invitation.revoked_at, invitation.expires_at, now
-        )
-        raise_problems(invitation_still_open_problems(status))
+        invitation = await _lock_open_invitation(conn, organization_id, command.id, now)
         await db.revoke_invitation(conn, organization_id, invitation.id)
         await db.delete_invited(conn, organization_id, invitation.user_id)
-        await _log(
+        await log_member_change(
             conn,
             identity,
             "member.invitation_revoked",
@@ -287,7 +284,7 @@ async def update_member(conn: Connection, identity: Identity, command: UpdateMem
         except DuplicateMemberError as error:
             raise _duplicate(error, ("input", "email")) from None
         if updated.role != current.role:
-            await _log(
+            await log_member_change(
                 conn,
                 identity,
                 "member.role_changed",
@@ -296,7 +293,7 @@ async def update_member(conn: Connection, identity: Identity, command: UpdateMem
                 {"role": updated.role},
             )
         if (updated.name, updated.email) != (current.name, current.email):
-            await _log(
+            await log_member_change(
                 conn,
                 identity,
                 "member.updated",
@@ -350,7 +347,7 @@ async def deactivate_member(
             updated = await db.set_status(
                 conn, organization_id, current.user_id, MemberStatus.DEACTIVATED.value
             )
-            await _log(
+            await log_member_change(
                 conn,
                 identity,
                 "member.deactivated",
@@ -374,7 +371,7 @@ async def reactivate_member(conn: Connection, identity: Identity, command: React
             updated = await db.set_status(
                 conn, organization_id, current.user_id, MemberStatus.ACTIVE.value
             )
-            await _log(
+            await log_member_change(
                 conn,
                 identity,
                 "member.reactivated",

@@ -32,8 +32,8 @@ from domain.scim.filters import Filter
 from domain.scim.patch import apply_patch
 from domain.scim.schemas import COMMON, USER
 from domain.scim.users import ScimMember, UserProfile, user_document, user_profile
-from services.audit import log_change
 from services.identity import Identity
+from services.members import log_member_change
 
 _MAY_NOT = "Only an admin or the identity provider's SCIM key may manage members."
 
@@ -76,25 +76,6 @@ def _facts(member: ScimMember) -> dict[str, Any]:
     }
 
 
-async def _log(
-    conn: Connection,
-    identity: Identity,
-    type: str,
-    user_id: int,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-) -> None:
-    await log_change(
-        conn,
-        identity,
-        type=type,
-        subject_type="User",
-        subject_id=user_id,
-        before=before,
-        after=after,
-    )
-
-
 async def list_users(
     conn: Connection, identity: Identity, tree: Filter | None, offset: int, count: int
 ) -> tuple[int, list[ScimMember]]:
@@ -125,7 +106,7 @@ async def _activate_invitee(conn: Connection, identity: Identity, user_id: int) 
     if invitation_id is not None:
         await members_db.revoke_invitation(conn, organization_id, invitation_id)
     await members_db.set_status(conn, organization_id, user_id, MemberStatus.ACTIVE.value)
-    await _log(
+    await log_member_change(
         conn,
         identity,
         "member.provisioned",
@@ -191,7 +172,7 @@ async def _write(
             raise _duplicate(error) from None
         after = await _reread(conn, organization_id, current.user_id)
         if role != current.role:
-            await _log(
+            await log_member_change(
                 conn,
                 identity,
                 "member.role_changed",
@@ -200,7 +181,7 @@ async def _write(
                 {"role": role},
             )
         if written[:2] + written[3:5] != before[:2] + before[3:5] or profile.scim != current.scim:
-            await _log(
+            await log_member_change(
                 conn, identity, "member.updated", current.user_id, _facts(current), _facts(after)
             )
     if status == current.status:
@@ -212,7 +193,7 @@ async def _write(
     event = (
         "member.deactivated" if status == MemberStatus.DEACTIVATED.value else "member.reactivated"
     )
-    await _log(
+    await log_member_change(
         conn,
         identity,
         event,
@@ -245,7 +226,7 @@ async def provision_user(conn: Connection, identity: Identity, body: dict[str, A
         if found is not None:
             if found.deprovisioned:
                 await db.restore_user(conn, organization_id, found.user_id)
-                await _log(
+                await log_member_change(
                     conn,
                     identity,
                     "member.provisioned",
@@ -282,7 +263,7 @@ async def provision_user(conn: Connection, identity: Identity, body: dict[str, A
         except DuplicateMemberError as error:
             raise _duplicate(error) from None
         member = await _reread(conn, organization_id, user_id)
-        await _log(conn, identity, "member.provisioned", user_id, None, _facts(member))
+        await log_member_change(conn, identity, "member.provisioned", user_id, None, _facts(member))
     return member
 
 
@@ -331,6 +312,19 @@ async def patch_user(
     return await _change(conn, identity, user_id, expected_version, patched)
 
 
+async def _lock(
+    conn: Connection, organization_id: int, user_id: int, expected_version: int | None
+) -> tuple[frozenset[int], ScimMember]:
+    """The active admins and the member, locked, the member at the version If-Match names."""
+    # Admins first, then the member: the order every member change locks in.
+    admins = await members_db.lock_active_admins(conn, organization_id)
+    current = await db.user(conn, organization_id, user_id, lock=True)
+    if current is None:
+        raise _no_user()
+    check_version(expected_version, current.version)
+    return admins, current
+
+
 async def _change(
     conn: Connection,
     identity: Identity,
@@ -340,12 +334,7 @@ async def _change(
 ) -> ScimMember:
     organization_id = identity.organization_id
     async with tenant_transaction(conn, organization_id):
-        # Admins first, then the member: the order every member change locks in.
-        admins = await members_db.lock_active_admins(conn, organization_id)
-        current = await db.user(conn, organization_id, user_id, lock=True)
-        if current is None:
-            raise _no_user()
-        check_version(expected_version, current.version)
+        admins, current = await _lock(conn, organization_id, user_id, expected_version)
         await _write(conn, identity, current, profile_of(current), admins)
         return await _reread(conn, organization_id, user_id)
 
@@ -357,17 +346,13 @@ async def deprovision_user(
     require(may_manage_members(identity.actor), _MAY_NOT)
     organization_id = identity.organization_id
     async with tenant_transaction(conn, organization_id):
-        admins = await members_db.lock_active_admins(conn, organization_id)
-        current = await db.user(conn, organization_id, user_id, lock=True)
-        if current is None:
-            raise _no_user()
-        check_version(expected_version, current.version)
+        admins, current = await _lock(conn, organization_id, user_id, expected_version)
         if current.status == MemberStatus.INVITED.value:
             invitation_id = await members_db.open_invitation_of(conn, organization_id, user_id)
             if invitation_id is not None:
                 await members_db.revoke_invitation(conn, organization_id, invitation_id)
             await members_db.delete_invited(conn, organization_id, user_id)
-            await _log(
+            await log_member_change(
                 conn,
                 identity,
                 "member.invitation_revoked",
@@ -383,7 +368,7 @@ async def deprovision_user(
             await members_db.set_status(
                 conn, organization_id, user_id, MemberStatus.DEACTIVATED.value
             )
-            await _log(
+            await log_member_change(
                 conn,
                 identity,
                 "member.deactivated",
@@ -392,7 +377,7 @@ async def deprovision_user(
                 {"status": MemberStatus.DEACTIVATED.value},
             )
         await db.deprovision_user(conn, organization_id, user_id)
-        await _log(
+        await log_member_change(
             conn,
             identity,
             "member.deprovisioned",
