@@ -4,7 +4,8 @@ ownership a deactivation transfers."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,8 +56,14 @@ def _member(record: Any) -> MemberRow | None:
     return None if record is None else MemberRow(**dict(record))
 
 
-def _unique(error: asyncpg.UniqueViolationError) -> DuplicateMemberError:
-    return DuplicateMemberError(getattr(error, "constraint_name", "") or "")
+@contextmanager
+def unique_membership() -> Iterator[None]:
+    """Raise DuplicateMemberError, naming the index, when the write inside violates one of
+    membership's unique indexes."""
+    try:
+        yield
+    except asyncpg.UniqueViolationError as error:
+        raise DuplicateMemberError(getattr(error, "constraint_name", "") or "") from None
 
 
 async def person_for_email(conn: Connection, email: str, name: str) -> int:
@@ -96,7 +103,7 @@ async def insert(
     status: str,
     external_id: str | None = None,
 ) -> None:
-    try:
+    with unique_membership():
         await conn.execute(
             query("members", "insert_member"),
             organization_id,
@@ -107,13 +114,11 @@ async def insert(
             status,
             external_id,
         )
-    except asyncpg.UniqueViolationError as error:
-        raise _unique(error) from None
 
 
 async def update(conn: Connection, organization_id: int, row: MemberRow) -> MemberRow:
     """Write the row's name, email, role and external id; the row as stored."""
-    try:
+    with unique_membership():
         record = await conn.fetchrow(
             query("members", "update_member"),
             organization_id,
@@ -123,8 +128,6 @@ async def update(conn: Connection, organization_id: int, row: MemberRow) -> Memb
             row.role,
             row.external_id,
         )
-    except asyncpg.UniqueViolationError as error:
-        raise _unique(error) from None
     updated = _member(record)
     assert updated is not None
     return updated

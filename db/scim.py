@@ -7,9 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
-
-from db.members import DuplicateMemberError
+from db.members import unique_membership
 from db.progress import Connection
 from db.queries import query
 from db.scim_filters import GROUPS, USERS, Attributes, compile_filter
@@ -108,7 +106,7 @@ async def insert_user(
     user_name: str,
     scim: dict[str, Any],
 ) -> None:
-    try:
+    with unique_membership():
         await conn.execute(
             query("scim", "insert_user"),
             organization_id,
@@ -121,8 +119,6 @@ async def insert_user(
             user_name,
             scim,
         )
-    except asyncpg.UniqueViolationError as error:
-        raise DuplicateMemberError(getattr(error, "constraint_name", "") or "") from None
 
 
 async def write_user(
@@ -137,7 +133,7 @@ async def write_user(
     user_name: str,
     scim: dict[str, Any],
 ) -> None:
-    try:
+    with unique_membership():
         await conn.execute(
             query("scim", "write_user"),
             organization_id,
@@ -149,8 +145,6 @@ async def write_user(
             user_name,
             scim,
         )
-    except asyncpg.UniqueViolationError as error:
-        raise DuplicateMemberError(getattr(error, "constraint_name", "") or "") from None
 
 
 async def deprovision_user(conn: Connection, organization_id: int, user_id: int) -> None:
