@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from db import api_keys as db
 from db import events
@@ -73,24 +74,47 @@ async def issue_key(
         expires_at=expires_at,
         user_id=user_id,
     )
-    subject = "ApiKey" if user_id is None else "PersonalAccessToken"
-    await events.record(
+    await _record(
         conn,
         organization_id,
-        type=_EVENT_TYPES[subject] + ".created",
-        subject_type=subject,
-        subject_id=api_key_id,
-        actor_user_id=created_by,
-        before=None,
-        after={
+        "ApiKey" if user_id is None else "PersonalAccessToken",
+        api_key_id,
+        "created",
+        {
             "name": name,
             "prefix": prefix,
             "scopes": list(chosen),
             "teamIds": teams,
             "expiresAt": expires_at.isoformat() if expires_at else None,
         },
+        actor_user_id=created_by,
     )
     return IssuedKey(id=api_key_id, secret=secret, prefix=prefix)
+
+
+async def _record(
+    conn: Connection,
+    organization_id: int,
+    subject: str,
+    api_key_id: int,
+    action: str,
+    after: dict[str, Any],
+    *,
+    actor_user_id: int | None,
+    actor_api_key_id: int | None = None,
+) -> None:
+    """A key's `api_key.<action>` or `personal_access_token.<action>` event."""
+    await events.record(
+        conn,
+        organization_id,
+        type=f"{_EVENT_TYPES[subject]}.{action}",
+        subject_type=subject,
+        subject_id=api_key_id,
+        actor_user_id=actor_user_id,
+        actor_api_key_id=actor_api_key_id,
+        before=None,
+        after=after,
+    )
 
 
 async def revoke_key(
@@ -105,16 +129,15 @@ async def revoke_key(
     """Revoke a key of the organisation; False when it has no key by that id."""
     if not await db.revoke(conn, organization_id, api_key_id):
         return False
-    await events.record(
+    await _record(
         conn,
         organization_id,
-        type=_EVENT_TYPES[subject] + ".revoked",
-        subject_type=subject,
-        actor_api_key_id=actor_api_key_id,
-        subject_id=api_key_id,
+        subject,
+        api_key_id,
+        "revoked",
+        {"revoked": True},
         actor_user_id=actor_user_id,
-        before=None,
-        after={"revoked": True},
+        actor_api_key_id=actor_api_key_id,
     )
     return True
 
