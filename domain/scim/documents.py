@@ -141,5 +141,15 @@ def read_document(
     return document
 
 
+def text_value(value: Any, what: str, limit: int) -> str:
+    """A string attribute okrql stores, stripped: neither blank nor longer than `limit`."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise invalid_value(f"{what} must not be blank.")
+    if len(text) > limit:
+        raise invalid_value(f"{what} is at most {limit} characters long.")
+    return text
+
+
 def _names(attributes: tuple[Attribute, ...]) -> str:
     return ", ".join(a.name for a in attributes)

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from domain.scim.documents import text_value
 from domain.scim.errors import invalid_value
 from domain.scim.users import EXTERNAL_ID_MAX
 from domain.validation import TITLE_MAX
@@ -51,20 +52,11 @@ def group_document(team: ScimTeam, member_ids: list[str], base: str) -> dict[str
     return document
 
 
-def _text(value: Any, what: str, limit: int) -> str:
-    text = value.strip() if isinstance(value, str) else ""
-    if not text:
-        raise invalid_value(f"{what} must not be blank.")
-    if len(text) > limit:
-        raise invalid_value(f"{what} is at most {limit} characters long.")
-    return text
-
-
 def group_profile(document: dict[str, Any]) -> GroupProfile:
-    name = _text(document.get("displayName"), "displayName", TITLE_MAX)
+    name = text_value(document.get("displayName"), "displayName", TITLE_MAX)
     external_id = document.get("externalId")
     if external_id is not None:
-        external_id = _text(external_id, "externalId", EXTERNAL_ID_MAX)
+        external_id = text_value(external_id, "externalId", EXTERNAL_ID_MAX)
     members: list[str] = []
     for member in document.get("members", []):
         value = member.get("value")

@@ -21,6 +21,7 @@ from typing import Any
 
 from domain.errors import DomainError
 from domain.members import EMAIL_MAX, MemberRole, MemberStatus, email_problem, parse_role
+from domain.scim.documents import text_value
 from domain.scim.errors import invalid_value
 from domain.validation import TITLE_MAX
 
@@ -87,15 +88,6 @@ def user_document(member: ScimMember) -> dict[str, Any]:
     return document
 
 
-def _text(value: Any, what: str, limit: int) -> str:
-    text = value.strip() if isinstance(value, str) else ""
-    if not text:
-        raise invalid_value(f"{what} must not be blank.")
-    if len(text) > limit:
-        raise invalid_value(f"{what} is at most {limit} characters long.")
-    return text
-
-
 def _email(document: dict[str, Any], user_name: str) -> str:
     emails: list[dict[str, Any]] = document.get("emails", [])
     chosen = (
@@ -125,13 +117,13 @@ def _name(document: dict[str, Any], user_name: str) -> str:
     )
     for candidate in (document.get("displayName"), name.get("formatted"), joined):
         if isinstance(candidate, str) and candidate.strip():
-            return _text(candidate, "displayName", TITLE_MAX)
+            return text_value(candidate, "displayName", TITLE_MAX)
     return user_name[:TITLE_MAX]
 
 
 def user_profile(document: dict[str, Any], *, roles_removed: bool = False) -> UserProfile:
     """What okrql keeps of a whole User document (domain/scim/documents.py's form)."""
-    user_name = _text(document.get("userName"), "userName", EMAIL_MAX)
+    user_name = text_value(document.get("userName"), "userName", EMAIL_MAX)
     roles = document.get("roles", [])
     role: MemberRole | None = MemberRole.MEMBER if roles_removed else None
     if roles:
@@ -144,7 +136,7 @@ def user_profile(document: dict[str, Any], *, roles_removed: bool = False) -> Us
             raise invalid_value(f"roles: {error}") from None
     external_id = document.get("externalId")
     if external_id is not None:
-        external_id = _text(external_id, "externalId", EXTERNAL_ID_MAX)
+        external_id = text_value(external_id, "externalId", EXTERNAL_ID_MAX)
     return UserProfile(
         user_name=user_name,
         email=_email(document, user_name),
