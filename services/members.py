@@ -38,6 +38,7 @@ from domain.members import (
     transfer_problems,
 )
 from domain.permissions import may_manage_members, require
+from domain.scim.users import ScimMember
 from domain.updates import stale_version
 from services.audit import log_change
 from services.identity import Identity
@@ -61,7 +62,8 @@ class Deactivated:
     transferred_key_results: int
 
 
-def snapshot(member: MemberRow) -> dict[str, Any]:
+def snapshot(member: MemberRow | ScimMember) -> dict[str, Any]:
+    """A member's facts as their `member.*` events record them, however they were changed."""
     return {
         "name": member.name,
         "email": member.email,

@@ -33,7 +33,7 @@ from domain.scim.patch import apply_patch
 from domain.scim.schemas import COMMON, USER
 from domain.scim.users import ScimMember, UserProfile, user_document, user_profile
 from services.identity import Identity
-from services.members import log_member_change
+from services.members import log_member_change, snapshot
 
 _MAY_NOT = "Only an admin or the identity provider's SCIM key may manage members."
 
@@ -65,15 +65,7 @@ def _duplicate(error: DuplicateMemberError) -> ScimError:
 
 
 def _facts(member: ScimMember) -> dict[str, Any]:
-    return {
-        "userName": member.user_name or member.email,
-        "name": member.name,
-        "email": member.email,
-        "role": member.role,
-        "status": member.status,
-        "externalId": member.external_id,
-        "version": member.version,
-    }
+    return {"userName": member.user_name or member.email, **snapshot(member)}
 
 
 async def list_users(
