@@ -4,6 +4,9 @@ The server is TEST_DATABASE_URL's (any PostgreSQL; CI also runs the suite agains
 PostgreSQL 15) or, when unset, an embedded one in a temporary directory. Each run creates a
 uniquely named database and drops it at the end. Tests isolate themselves the way tenants do:
 each works in an organisation of its own.
+
+The server starts only when a test asks for it (the fixtures are session-scoped but lazy), and
+every test that may ask is marked `db`, so `pytest -m "not db"` runs the pure tests alone.
 """
 
 from __future__ import annotations
@@ -26,6 +29,21 @@ from api.settings import Settings
 from db.organizations import add_member, create_organization
 from db.pool import create_pool
 from tests.graphql import GraphQLClient
+
+TESTS = Path(__file__).resolve().parent
+# The folders whose tests talk to PostgreSQL, directly (tests/db) or through the app (tests/api).
+DATABASE_FOLDERS = frozenset({"db", "api"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `db` every test of the database folders, and any other test whose fixtures reach
+    the server: a pure test that starts using the database leaves `-m "not db"` by itself
+    instead of starting PostgreSQL there."""
+    for item in items:
+        folder = item.path.relative_to(TESTS).parts[0]
+        uses_server = "server_url" in getattr(item, "fixturenames", ())
+        if folder in DATABASE_FOLDERS or uses_server:
+            item.add_marker(pytest.mark.db)
 
 
 def _with_database(url: str, database: str) -> str:
