@@ -12,12 +12,14 @@ endpoint calls it before it resolves the caller or takes a connection.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
+import asyncpg
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -34,8 +36,10 @@ from graphql.language import Visitor
 
 from api import limits
 from api.settings import Settings
+from db.planner.describe import describe
 from db.planner.plan import OperationPlan, compile_operation
 from db.planner.run import execute as run_plan
+from db.planner.trace import PlanTrace
 from db.pool import fault_of
 from db.tenancy import tenant_transaction
 from schema.app_schema import schema
@@ -237,11 +241,14 @@ async def execute(
     operation_name: str | None,
     variables: dict[str, Any] | None,
     checked: CheckedRequest | None = None,
+    trace: PlanTrace | None = None,
 ) -> dict[str, Any]:
     """The GraphQL response (`data` and perhaps `errors`) for a query or mutation.
 
     `settings` are the server's (`ctx.settings` shows the schema only its part of them);
     `checked` is `check`'s result for this very request, when the caller already has it.
+    A `trace` (api/plans.py) receives the plan and every statement run; introspection, on
+    the standard executor, leaves it empty.
     """
     if checked is None:
         checked = check(settings, query, operation_name, variables)
@@ -256,6 +263,13 @@ async def execute(
     if plan is None:
         plan = compile_operation(schema._schema, operation, prepared.fragments, coerced.coerced)
         prepared.plans[plan_key] = plan
+        if trace is not None:
+            trace.cached = False
+    if trace is not None:
+        trace.plan = describe(plan, settings.application_tenant_filter)
+        # Every statement of the request, its transaction's and its use cases' included, runs
+        # on the traced connection, which passes every other call through to the asyncpg one.
+        ctx = dataclasses.replace(ctx, conn=cast("asyncpg.Connection[Any]", trace.wrap(ctx.conn)))
     root_row = {
         VIEWER_KEY: ctx.identity.user_id,
         ORGANIZATION_KEY: ctx.identity.organization_id,
@@ -269,7 +283,9 @@ async def execute(
             async with tenant_transaction(
                 ctx.conn, organization_id, generic_plans=settings.generic_plans
             ):
-                data = await run_plan(plan, ctx.conn, ctx.read, coerced, root_row, settings, ctx)
+                data = await run_plan(
+                    plan, ctx.conn, ctx.read, coerced, root_row, settings, ctx, trace
+                )
         else:
             async with tenant_transaction(
                 ctx.conn,
@@ -277,7 +293,9 @@ async def execute(
                 mode="read",
                 generic_plans=settings.generic_plans,
             ):
-                data = await run_plan(plan, ctx.conn, ctx.read, coerced, root_row, settings)
+                data = await run_plan(
+                    plan, ctx.conn, ctx.read, coerced, root_row, settings, trace=trace
+                )
     except GraphQLError as error:
         return {"data": None, "errors": [error.formatted]}
     return {"data": data}

@@ -11,6 +11,8 @@
   aliases, directives, page sizes and the query cost in `check`, before the caller is resolved
   or a connection taken; then introspection (administrators only in production) and the
   caller's rate limit (429). A successful response reports its cost in `extensions.cost`.
+- An administrator in development may ask for the request's plan (api/plans.py), answered in
+  `extensions.plan`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from graphql import GraphQLError, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from api import graphiql, limits
+from api import graphiql, limits, plans
 from api.compression import GZIP_MINIMUM_BYTES, accepts_gzip, gzipped
 from api.executor import RequestError, check, execute, execute_standard
 from api.identity import IdentityError, credentials_in_url, resolve_graphql_identity
@@ -123,11 +125,12 @@ def _rate_limiter(request: Request) -> limits.LeakyBucket | None:
 async def _read_params(request: Request) -> dict[str, Any] | Response:
     if request.method == "GET":
         params: dict[str, Any] = dict(request.query_params)
-        if "variables" in params:
-            try:
-                params["variables"] = orjson.loads(params["variables"])
-            except orjson.JSONDecodeError:
-                return _error("`variables` is not valid JSON.", "BAD_REQUEST", 400)
+        for name in ("variables", "extensions"):
+            if name in params:
+                try:
+                    params[name] = orjson.loads(params[name])
+                except orjson.JSONDecodeError:
+                    return _error(f"`{name}` is not valid JSON.", "BAD_REQUEST", 400)
         return params
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type != JSON:
@@ -229,6 +232,11 @@ async def graphql_endpoint(request: Request) -> Response:
             return _error(str(error), error.code, error.status, media_type, **error.headers)
         if checked.introspection and settings.is_production and identity.role != ADMIN_ROLE:
             return _request_error([limits.introspection_disabled_error()], media_type)
+        trace = (
+            plans.trace_for(params["extensions"], settings, identity, checked.operation.operation)
+            if "extensions" in params
+            else None
+        )
         limiter = _rate_limiter(request)
         if limiter is not None:
             retry_after = limiter.acquire(limits.caller_key(identity), checked.cost)
@@ -256,7 +264,9 @@ async def graphql_endpoint(request: Request) -> Response:
                 # Development only: strawberry's field-by-field executor, the planner's oracle.
                 body = await execute_standard(ctx, query, operation_name, variables)
             else:
-                body = await execute(ctx, settings, query, operation_name, variables, checked)
+                body = await execute(
+                    ctx, settings, query, operation_name, variables, checked, trace
+                )
     except RequestError as error:
         return _request_error(error.errors, media_type, gzip=accepts_gzip(request))
     except Exception as error:
@@ -281,4 +291,6 @@ async def graphql_endpoint(request: Request) -> Response:
     body["extensions"] = {
         "cost": {"requested": checked.cost, "limit": settings.max_query_cost},
     }
+    if trace is not None and trace.plan is not None:
+        body["extensions"][plans.EXTENSION] = trace.report()
     return _response(body, media_type, gzip=accepts_gzip(request))

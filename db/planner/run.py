@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 from graphql import GraphQLError
@@ -32,6 +32,9 @@ from db.planner.sql import (
     lookup_sql,
     order_of,
 )
+
+if TYPE_CHECKING:
+    from db.planner.trace import PlanTrace
 
 Entries = list[tuple[dict[str, Any], Any]]
 
@@ -139,13 +142,20 @@ async def execute(
     root_row: dict[str, Any],
     limits: Limits,
     use_case_context: Any = None,
+    trace: PlanTrace | None = None,
 ) -> dict[str, Any]:
     """Render the plan's root from `root_row`, then fetch and fill every relation.
 
     A mutation's root fields come first in the queue, so they run one after the other, in
-    document order, before anything is read; `use_case_context` is what they receive.
+    document order, before anything is read; `use_case_context` is what they receive. With a
+    `trace` (a request that asked for its plan, `conn` its TracedConnection), each statement
+    is recorded with the fetches it serves.
     """
-    runner = _Runner(conn, ctx, variables, limits, use_case_context)
+    runner = (
+        _Runner(conn, ctx, variables, limits, use_case_context)
+        if trace is None
+        else _TracedRunner(trace, conn, ctx, variables, limits, use_case_context)
+    )
     queues: list[Entries] = [[] for _ in plan.root.fetches]
     data = plan.root.render(root_row, ctx, queues)
     work = deque(zip(plan.root.fetches, queues, strict=True))
@@ -556,6 +566,49 @@ class _Runner:
                     edge[key] = detail
             edges.append(edge)
         return edges
+
+
+class _TracedRunner(_Runner):
+    """Tells the trace which fetches each statement serves, for a request that asked for its
+    plan: the common runner has no such step, not even a check."""
+
+    def __init__(self, trace: PlanTrace, *args: Any) -> None:
+        super().__init__(*args)
+        self.trace = trace
+        self.served: dict[int, tuple[str, ...]] = {}  # by id() of a prepared statement
+        self.running: tuple[str, ...] = ()
+
+    async def run(self, fetch: Fetch, entries: Entries) -> list[tuple[Fetch, Entries]]:
+        self.running = fetch.path
+        self.trace.serving = (fetch.path,)
+        try:
+            return await super().run(fetch, entries)
+        finally:
+            self.trace.serving = ()
+
+    def _prepare_one(
+        self, fetch: Fetch, entries: Entries
+    ) -> _Statement | list[tuple[Fetch, Entries]]:
+        prepared = super()._prepare_one(fetch, entries)
+        if isinstance(prepared, _Statement):
+            self.served[id(prepared)] = fetch.path
+        return prepared
+
+    def _prepare_many(
+        self, fetch: Fetch, entries: Entries, keys: list[Any] | None = None
+    ) -> _Statement:
+        prepared = super()._prepare_many(fetch, entries, keys)
+        self.served[id(prepared)] = fetch.path
+        return prepared
+
+    async def _fetch_all(self, statements: Sequence[_Statement]) -> list[Sequence[Any]]:
+        # A statement prepared by no _prepare_* (a node's own) serves the fetch being run.
+        before = self.trace.serving
+        self.trace.serving = tuple(self.served.pop(id(st), self.running) for st in statements)
+        try:
+            return await super()._fetch_all(statements)
+        finally:
+            self.trace.serving = before
 
 
 def _cursor_maker(width: int) -> Callable[[Any], str]:
