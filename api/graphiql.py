@@ -5,11 +5,13 @@ unpkg.com, which breaks without internet access or behind a firewall. This
 module serves byte-identical copies of the same npm files (vendored into
 ``api/static/graphiql/`` by ``vendor.sh``, listed with their sha384 in
 ``MANIFEST.json``) and renders a page that references only those copies.
+In development the page also has okrql's "Plan" tab (``static/plan-plugin.js``,
+inlined), which shows each run's SQL statements and plan (api/plans.py).
 
 The app wires it up as::
 
     if wants_graphiql(request):
-        return HTMLResponse(graphiql_html("/graphql"))
+        return HTMLResponse(graphiql_html("/graphql", plans=not production))
     ...
     app = Starlette(routes=[*graphiql.routes, ...])
 """
@@ -35,6 +37,9 @@ from api.compression import GZIP_LEVEL, GZIP_MINIMUM_BYTES
 __all__ = ["STATIC_PREFIX", "graphiql_html", "routes", "wants_graphiql"]
 
 STATIC_DIR: Final = Path(__file__).resolve().parent / "static" / "graphiql"
+# okrql's own "Plan" tab (README "Plans you can see"), inlined into the page where plans can
+# be shown: not a vendored asset, so not in the manifest.
+PLAN_PLUGIN: Final = Path(__file__).resolve().parent / "static" / "plan-plugin.js"
 STATIC_PREFIX: Final = "/graphiql/static"
 
 # Served file names carry the package version, so a year-long immutable cache is
@@ -133,6 +138,7 @@ _PAGE: Final = """<!doctype html>
     <div id="graphiql" class="graphiql-container">Loading GraphiQL&hellip;</div>
     <noscript>GraphiQL needs JavaScript.</noscript>
 {scripts}
+{plan_plugin}
     <script>
       (function () {{
         "use strict";
@@ -152,7 +158,11 @@ _PAGE: Final = """<!doctype html>
           enableIncrementalDelivery: false,
           headers: {{ "content-type": "application/json", accept: config.accept }}
         }});
-        var explorer = GraphiQLPluginExplorer.explorerPlugin();
+        var plugins = [GraphiQLPluginExplorer.explorerPlugin()];
+        if (config.plans) {{
+          fetcher = OkrqlPlan.withPlan(fetcher);
+          plugins.push(OkrqlPlan.plugin);
+        }}
         // A first query to run: the demo organisation's dashboard.
         var DEFAULT_QUERY = [
           "# okrql: objectives, their key results and the latest check-ins.",
@@ -177,7 +187,7 @@ _PAGE: Final = """<!doctype html>
         function App() {{
           return React.createElement(GraphiQL, {{
             fetcher: fetcher,
-            plugins: [explorer],
+            plugins: plugins,
             defaultEditorToolsVisibility: true,
             isHeadersEditorEnabled: true,
             // Headers often hold bearer tokens: keep them out of localStorage.
@@ -196,11 +206,12 @@ _PAGE: Final = """<!doctype html>
 
 
 @functools.lru_cache(maxsize=8)
-def graphiql_html(endpoint: str = "/graphql") -> str:
+def graphiql_html(endpoint: str = "/graphql", *, plans: bool = False) -> str:
     """The GraphiQL page for ``endpoint`` (relative or absolute URL), built once.
 
     Every <script>/<link> points at ``/graphiql/static/`` with an SRI hash, so
     the page works offline and a tampered asset is refused by the browser.
+    With ``plans`` (development), the page has the "Plan" tab, inlined.
     """
     assets = _assets()
 
@@ -214,8 +225,16 @@ def graphiql_html(endpoint: str = "/graphql") -> str:
     scripts = "\n".join(
         f'    <script src="{STATIC_PREFIX}/{name}" {attrs(name)}></script>' for name in _SCRIPTS
     )
-    config = _script_json({"endpoint": endpoint, "accept": _ACCEPT})
-    return _PAGE.format(stylesheets=stylesheets, scripts=scripts, config=config)
+    config = _script_json({"endpoint": endpoint, "accept": _ACCEPT, "plans": plans})
+    plan_plugin = ""
+    if plans:
+        source = PLAN_PLUGIN.read_text(encoding="utf-8")
+        if "</script" in source.lower():
+            raise RuntimeError(f"{PLAN_PLUGIN} cannot be inlined: it closes its <script>")
+        plan_plugin = f"    <script>\n{source}    </script>"
+    return _PAGE.format(
+        stylesheets=stylesheets, scripts=scripts, plan_plugin=plan_plugin, config=config
+    )
 
 
 async def _static_asset(request: Request) -> Response:

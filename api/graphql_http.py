@@ -200,7 +200,7 @@ async def graphql_endpoint(request: Request) -> Response:
                 return _error(
                     "GraphiQL is only served to administrators in production.", "FORBIDDEN", 403
                 )
-        return HTMLResponse(graphiql.graphiql_html())
+        return HTMLResponse(graphiql.graphiql_html(plans=not settings.is_production))
     media_type = _media_type(request)
     if media_type is None:
         return Response(status_code=406)

@@ -130,6 +130,16 @@ async def test_page_configures_endpoint_and_headers() -> None:
     assert graphiql.graphiql_html("/api/graphql") is html  # built once
 
 
+def test_the_plan_tab_is_inlined_only_when_asked_for() -> None:
+    with_plans = graphiql.graphiql_html(plans=True)
+    assert "window.OkrqlPlan" in with_plans
+    assert '"plans": true' in with_plans
+    assert re.findall(r"https?://", with_plans) == []  # offline, like the rest of the page
+    without = graphiql.graphiql_html()
+    assert "window.OkrqlPlan" not in without
+    assert '"plans": false' in without
+
+
 async def test_endpoint_cannot_break_out_of_the_script() -> None:
     html = graphiql.graphiql_html("/x</script><script>alert(1)</script>")
     assert html.count("</script>") == graphiql.graphiql_html().count("</script>")

@@ -232,3 +232,26 @@ async def test_production_shows_no_plan_even_to_admins(
         asked = await post(client, org, DASHBOARD, variables, {"plan": {"explain": True}})
     assert asked == plain
     assert list(asked["extensions"]) == ["cost"]
+
+
+async def test_graphiql_has_the_plan_tab_in_development_only(
+    http: httpx.AsyncClient,
+    production_app: Any,
+    org: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    page = {"accept": "text/html", "x-organization": org["slug"]}
+    development = await http.get("/graphql", headers=page)
+    assert "window.OkrqlPlan" in development.text
+    assert '"plans": true' in development.text
+
+    async def admin(request: Any) -> Identity:
+        return Identity(org["id"], org["admin_id"], "Europe/Stockholm", "ADMIN")
+
+    monkeypatch.setattr(graphql_http, "resolve_graphql_identity", admin)
+    transport = httpx.ASGITransport(app=production_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://okrql.test") as client:
+        production = await client.get("/graphql", headers=page)
+    assert production.status_code == 200
+    assert "window.OkrqlPlan" not in production.text
+    assert '"plans": false' in production.text
