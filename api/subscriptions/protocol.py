@@ -94,6 +94,9 @@ class _Connection:
             user_id=identity.user_id,
             now=dt.datetime.now(dt.UTC),
             time_zone=identity.time_zone,
+            # The same caller as over HTTP: viewerCan* fields and admin-only data answer for
+            # them, not for nobody.
+            actor=identity.actor,
         )
         root_row = {
             VIEWER_KEY: identity.user_id,

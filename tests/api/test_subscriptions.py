@@ -178,3 +178,24 @@ async def test_a_subscriber_hears_the_progress_of_the_objective_it_follows(
         "query ($id: ID!) { node(id: $id) { ... on Objective { progress } } }", {"id": watched}
     )
     assert objective["progress"] == data["node"]["progress"]
+
+
+async def test_a_subscriber_is_answered_as_who_they_are(
+    database_url: str, org: dict[str, Any], tree: list[str]
+) -> None:
+    # The development fallback acts as the organisation's admin: may change and check in.
+    query = """subscription ($filter: SubscriptionFilter) {
+      checkInCreated(filter: $filter) { keyResult { viewerCanUpdate viewerCanCheckIn } }
+    }"""
+    async with _instance(database_url) as port:
+        ws = await _subscribe(port, org["slug"], {"filter": {"keyResultId": tree[0]}}, query)
+        try:
+            await _check_in(port, org["slug"], tree[0], "42")
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        finally:
+            await ws.close()
+    assert message["type"] == "next", message
+    assert message["payload"]["data"]["checkInCreated"]["keyResult"] == {
+        "viewerCanUpdate": True,
+        "viewerCanCheckIn": True,
+    }
