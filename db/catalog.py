@@ -105,7 +105,9 @@ USER = Source(
         "deactivated_at": "m.deactivated_at",
         "external_id": "m.external_id",
         "version": "m.version",
-        "created_at": "t.created_at",
+        # The membership's, not the global person's: when someone's account began elsewhere is
+        # not this organisation's to know.
+        "created_at": "m.created_at",
         "joined_at": "m.created_at",
         "updated_at": "m.updated_at",
     },

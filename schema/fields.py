@@ -33,12 +33,23 @@ def mapped(mapping: FieldMapping) -> dict[str, FieldMapping]:
     return {METADATA_KEY: mapping}
 
 
-def _field(mapping: FieldMapping, description: str, resolver: Callable[..., Any]) -> Any:
-    return strawberry.field(resolver=resolver, description=description, metadata=mapped(mapping))
+def _field(
+    mapping: FieldMapping,
+    description: str,
+    resolver: Callable[..., Any],
+    deprecation_reason: str | None = None,
+) -> Any:
+    return strawberry.field(
+        resolver=resolver,
+        description=description,
+        metadata=mapped(mapping),
+        deprecation_reason=deprecation_reason,
+    )
 
 
-def column(name: str, description: str) -> Any:
-    return _field(Column(name), description, oracle.resolve_leaf)
+def column(name: str, description: str, *, deprecated: str | None = None) -> Any:
+    """A leaf read from the source's column `name`; `deprecated` says what to use instead."""
+    return _field(Column(name), description, oracle.resolve_leaf, deprecated)
 
 
 def value(key: str, description: str) -> Any:

@@ -47,7 +47,12 @@ class User(Node):
     version: int = column(
         "version", "Increases with every change; send it back to update without losing edits."
     )
-    created_at: DateTime = column("created_at", "When the person's account was created.")
+    created_at: DateTime = column(
+        "created_at",
+        "When the person was added to this organisation (the same as joinedAt).",
+        deprecated="Use joinedAt: when a person's account began elsewhere is not this"
+        " organisation's to know.",
+    )
     joined_at: DateTime = column(
         "joined_at", "When the person was added to this organisation (invited or provisioned)."
     )

@@ -247,6 +247,14 @@ async def test_a_person_of_another_organisation_is_invited_as_the_same_person(
     assert decode_id_of(payload["member"]["id"], "User") == known
     assert payload["member"]["name"] == "Ivy Here"
     assert await pool.fetchval("SELECT name FROM app_user WHERE id = $1", known) == "Ivy Elsewhere"
+    # and when their account began elsewhere is not this organisation's to know
+    await pool.execute("UPDATE app_user SET created_at = '2001-01-01' WHERE id = $1", known)
+    read = await gql.data(
+        "query ($id: ID!) { node(id: $id) { ... on User { createdAt joinedAt } } }",
+        {"id": payload["member"]["id"]},
+    )
+    assert read["node"]["createdAt"] == read["node"]["joinedAt"]
+    assert not read["node"]["createdAt"].startswith("2001")
 
 
 async def test_only_admins_invite(signin_http: httpx.AsyncClient, pool: Pool, org: Org) -> None:
