@@ -33,8 +33,8 @@ def trace_for(
     if asked is not True and not isinstance(asked, dict):
         return None
     # A key never administers, whatever its scopes: a personal access token acts as its
-    # person, an administrator perhaps, and still sees no plan.
-    if settings.is_production or not identity.is_admin or identity.api_key_id is not None:
+    # person, an administrator perhaps, and still sees no plan (Identity.is_admin says so).
+    if settings.is_production or not identity.is_admin:
         return None
     explain = isinstance(asked, dict) and asked.get("explain") is True
     return PlanTrace(explain=explain, analyze=explain and operation is OperationType.QUERY)

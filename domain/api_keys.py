@@ -24,7 +24,7 @@ PREFIX_LENGTH = len(KEY_PREFIX) + 8
 # `scim` is for provisioning from an identity provider (/scim/v2) and nothing else.
 SCOPES = ("read", "write", "checkins:write", "scim")
 # What a person's own token may carry: never provisioning.
-PERSONAL_SCOPES = ("read", "write", "checkins:write")
+PERSONAL_SCOPES = tuple(s for s in SCOPES if s != "scim")
 MAX_NAME_LENGTH = 200
 
 

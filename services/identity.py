@@ -41,7 +41,9 @@ class Identity:
 
     @property
     def is_admin(self) -> bool:
-        return self.operator or (self.user_id is not None and self.role == ADMIN)
+        """Whether the caller administers: the rules' answer (a personal access token never
+        does, even an admin's)."""
+        return self.actor.is_admin
 
     @property
     def actor(self) -> Actor:
