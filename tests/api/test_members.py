@@ -792,3 +792,26 @@ async def test_an_address_two_people_are_known_by_signs_nobody_in(
     await _run(GraphQLClient(gql.http, slug), UPDATE, id=encode_id("User", second), email=shared)
     response = await _sign_in(signin_http, org, _token(shared))
     assert response.status_code == 401
+
+
+async def test_every_member_and_invitation_field_reads_alike_both_ways(
+    gql: GraphQLClient, pool: Pool, org: Org
+) -> None:
+    # gql compares the planner's answer with the standard executor's for every query.
+    team = await _team(gql)
+    await _invited(gql, teamIds=[team], role="VIEWER")
+    gone = encode_id("User", await member(pool, org, "Gus", "MEMBER"))
+    await _run(gql, DEACTIVATE, id=gone)
+    data = await gql.data(
+        """{ members(first: 10, filter: {status: [ACTIVE, INVITED, DEACTIVATED]}) {
+               totalCount pageInfo { hasNextPage endCursor }
+               nodes { id name email role status deactivatedAt externalId version createdAt
+                       joinedAt updatedAt teams(first: 5) { nodes { name } } } }
+             invitations(first: 10) { totalCount nodes {
+               id email role status createdAt sentAt sendCount expiresAt acceptedAt revokedAt
+               member { id name status } invitedBy { name } teams { name } } } }"""
+    )
+    assert data["members"]["totalCount"] == 3
+    [invitation] = data["invitations"]["nodes"]
+    assert invitation["teams"] == [{"name": "Marketing"}]
+    assert invitation["member"]["status"] == "INVITED"

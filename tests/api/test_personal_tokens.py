@@ -294,3 +294,18 @@ async def test_an_organisation_key_makes_no_personal_tokens(
     assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     mine = await _data(signin_http, org, key.secret, MINE)
     assert mine["personalAccessTokens"]["totalCount"] == 0
+
+
+async def test_every_token_field_reads_alike_both_ways(gql: GraphQLClient, org: Org) -> None:
+    # gql (the organisation's admin, in development) compares the planner with the standard
+    # executor for every query.
+    created = await gql.data(CREATE, {"input": {"name": "Both ways", "scopes": ["READ"]}})
+    assert created["createPersonalAccessToken"]["userErrors"] == []
+    fields = "id name prefix scopes owner { name } createdAt expiresAt revokedAt lastUsedAt"
+    data = await gql.data(
+        f"""query ($o: ID) {{ personalAccessTokens(first: 5) {{ totalCount nodes {{ {fields} }} }}
+               allPersonalAccessTokens(first: 5, ownerId: $o) {{ nodes {{ {fields} }} }} }}""",
+        {"o": encode_id("User", org["admin_id"])},
+    )
+    assert data["personalAccessTokens"]["nodes"] == data["allPersonalAccessTokens"]["nodes"]
+    assert data["personalAccessTokens"]["totalCount"] == 1
