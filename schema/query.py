@@ -93,7 +93,8 @@ class Query:
 
     @strawberry.field(
         description="The organisation's people, by name: every member, invited, active or"
-        " deactivated (`members` filters them).",
+        " deactivated.",
+        deprecation_reason="Use members: the same people, with filters.",
         metadata=mapped(Many("users", parent_key=ROOT_KEY)),
     )
     async def users(
