@@ -22,7 +22,6 @@ from typing import Any, cast
 import asyncpg
 from graphql import (
     DocumentNode,
-    FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
     OperationDefinitionNode,
@@ -227,13 +226,6 @@ def check(
     return CheckedRequest(prepared, operation, operation_name, coerced, cost, introspection)
 
 
-def _uses_introspection(operation: OperationDefinitionNode) -> bool:
-    return any(
-        isinstance(s, FieldNode) and s.name.value in ("__schema", "__type")
-        for s in operation.selection_set.selections
-    ) or any(not isinstance(s, FieldNode) for s in operation.selection_set.selections)
-
-
 async def execute(
     ctx: RequestContext,
     settings: Settings,
@@ -253,7 +245,7 @@ async def execute(
     if checked is None:
         checked = check(settings, query, operation_name, variables)
     prepared, operation, coerced = checked.prepared, checked.operation, checked.variables
-    if _uses_introspection(operation):
+    if checked.introspection:
         return await execute_standard(ctx, query, operation_name, variables)
     plan_key = (
         operation_name,
@@ -283,7 +275,7 @@ async def execute(
             async with tenant_transaction(
                 ctx.conn, organization_id, generic_plans=settings.generic_plans
             ):
-                data = await run_plan(
+                response = await run_plan(
                     plan, ctx.conn, ctx.read, coerced, root_row, settings, ctx, trace
                 )
         else:
@@ -293,12 +285,13 @@ async def execute(
                 mode="read",
                 generic_plans=settings.generic_plans,
             ):
-                data = await run_plan(
+                response = await run_plan(
                     plan, ctx.conn, ctx.read, coerced, root_row, settings, trace=trace
                 )
     except GraphQLError as error:
+        # A mutation refused: the operation fails whole, its transaction rolled back.
         return {"data": None, "errors": [error.formatted]}
-    return {"data": data}
+    return response
 
 
 async def execute_standard(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from schema.check_ins.types import CheckIn
 from schema.cycles.types import Cycle
@@ -17,7 +19,17 @@ from schema.subscriptions.types import Subscription
 from schema.teams.types import Team
 from schema.users.types import User
 
-schema = strawberry.Schema(
+
+class _Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Logs nothing: the errors okrql raises on purpose (coded input errors, refusals) are
+        the client's answer, not the operator's news, and anything else is logged once, with
+        its request id, where the response masks it (api/executor.py)."""
+
+
+schema = _Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,

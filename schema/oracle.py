@@ -15,7 +15,7 @@ from graphql.execution.values import VariableValues, get_argument_values
 
 from db.catalog import RELATIONS, SOURCE_BY_TYPE, SOURCES
 from db.ids import decode_id
-from db.planner import single
+from db.planner import cursors, single
 from db.planner.mapping import (
     METADATA_KEY,
     Column,
@@ -28,13 +28,7 @@ from db.planner.mapping import (
     ToOneList,
     Value,
 )
-from db.planner.run import (
-    admins_only_refusal,
-    decode_cursor,
-    encode_cursor,
-    page_arguments,
-    refusal,
-)
+from db.planner.run import admins_only_refusal, page_arguments, refusal
 from db.planner.sql import order_of
 
 if TYPE_CHECKING:
@@ -78,9 +72,7 @@ def resolve_derived(root: Any, info: strawberry.Info) -> Any:
 
 
 def _admins_only(source_name: str, info: strawberry.Info) -> None:
-    refused = admins_only_refusal(
-        source_name, _context(info).read, [str(k) for k in info.path.as_list()]
-    )
+    refused = admins_only_refusal(source_name, _context(info).read)
     if refused is not None:
         raise refused
 
@@ -161,17 +153,16 @@ def resolve_node_type(obj: Any) -> str | None:
 async def resolve_connection(root: Any, info: strawberry.Info, **args: Any) -> dict[str, Any]:
     mapping: Many = _mapping(info)
     ctx = _context(info)
-    path = [str(k) for k in info.path.as_list()]
-    refused = refusal(mapping, ctx.read, path)
+    refused = refusal(mapping, ctx.read)
     if refused is not None:
         raise refused
     _admins_only(RELATIONS[mapping.relation].source, info)
     raw_args = _raw_arguments(info)
     first, after, filter_names, filter_values, order_name = page_arguments(
-        mapping, raw_args, ctx.settings.max_page_size, path
+        mapping, raw_args, ctx.settings.max_page_size
     )
-    width = len(order_of(RELATIONS[mapping.relation], order_name).keys)
-    cursor_values = decode_cursor(after, width, path) if after else []
+    order = order_of(RELATIONS[mapping.relation], order_name)
+    cursor_values = [] if after is None else cursors.decode(after, order)
     async with ctx.db_lock:
         rows, total, keys = await single.fetch_page(
             ctx.conn,
@@ -186,7 +177,8 @@ async def resolve_connection(root: Any, info: strawberry.Info, **args: Any) -> d
         )
     has_next = len(rows) > first
     rows, keys = rows[:first], keys[:first]
-    cursors = [encode_cursor(k) for k in keys]
+    encode = cursors.encoder(order)
+    page_cursors = [encode(k) for k in keys]
     type_name = SOURCES[RELATIONS[mapping.relation].source].type_name
     rows = [_Typed(type_name, r) for r in rows]
     return {
@@ -194,9 +186,9 @@ async def resolve_connection(root: Any, info: strawberry.Info, **args: Any) -> d
         "pageInfo": {
             "hasNextPage": has_next,
             "hasPreviousPage": after is not None,
-            "startCursor": cursors[0] if cursors else None,
-            "endCursor": cursors[-1] if cursors else None,
+            "startCursor": page_cursors[0] if page_cursors else None,
+            "endCursor": page_cursors[-1] if page_cursors else None,
         },
-        "edges": [{"cursor": c, "node": r} for c, r in zip(cursors, rows, strict=True)],
+        "edges": [{"cursor": c, "node": r} for c, r in zip(page_cursors, rows, strict=True)],
         "nodes": rows,
     }

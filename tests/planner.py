@@ -99,6 +99,8 @@ async def run(
     )
     conn = GivenRows(list(answers))
     root = {VIEWER_KEY: READ.user_id, ORGANIZATION_KEY: READ.organization_id, ROOT_KEY: 0}
-    data = await execute(plan, conn, READ, checked.variables, root, SETTINGS)
+    response = await execute(plan, conn, READ, checked.variables, root, SETTINGS)
     assert not conn.answers, "rows given for statements that were never sent"
+    assert "errors" not in response, response["errors"]
+    data: dict[str, Any] = response["data"]
     return data, conn

@@ -109,7 +109,7 @@ class _Connection:
                 pool.acquire() as conn,
                 tenant_transaction(conn, identity.organization_id, mode="read"),
             ):
-                data = await run_plan(
+                result = await run_plan(
                     subscription.plan, conn, read, subscription.variables, root_row,
                     self.settings, event,
                 )  # fmt: skip
@@ -120,7 +120,7 @@ class _Connection:
             return
         if subscription.id in self.subscriptions:
             with contextlib.suppress(Exception):
-                await self.send({"id": subscription.id, "type": "next", "payload": {"data": data}})
+                await self.send({"id": subscription.id, "type": "next", "payload": result})
 
     async def subscribe(self, message: dict[str, Any]) -> None:
         op_id = message.get("id")

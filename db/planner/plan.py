@@ -132,6 +132,10 @@ def _names_variable(node: ValueNode) -> bool:
 @dataclass(eq=False)
 class OperationPlan:
     root: ObjectPlan
+    # What the plan was compiled from: a field error reads the types along its path off it.
+    schema: GraphQLSchema
+    operation: OperationDefinitionNode
+    fragments: Mapping[str, FragmentDefinitionNode]
 
 
 def _mapping_of(field_def: GraphQLField) -> FieldMapping | None:
@@ -484,4 +488,5 @@ def compile_operation(
     if root_type is None:
         raise GraphQLError(f"The schema has no {operation.operation.value} type.")
     compiler = _Compiler(schema, fragments, variables)
-    return OperationPlan(root=compiler.object_plan(root_type, [operation.selection_set], None, ()))
+    root = compiler.object_plan(root_type, [operation.selection_set], None, ())
+    return OperationPlan(root, schema, operation, fragments)

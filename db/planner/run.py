@@ -7,20 +7,19 @@ statements is fixed by the selection, whatever the number of rows.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
-import orjson
 from graphql import GraphQLError
 from graphql.execution.values import VariableValues, get_argument_values
 
 from db.catalog import RELATIONS, SOURCE_BY_TYPE, SOURCES, Order
+from db.planner import cursors
 from db.planner.mapping import Lookup, Many, Mutation, NodeById, ReadContext, Subscribed
+from db.planner.partial import Failure, complete
 from db.planner.plan import ConnectionShape, Fetch, ObjectPlan, OperationPlan
 from db.planner.sql import (
     ROW_KEY_PREFIX,
@@ -53,54 +52,34 @@ class NoPayloadError(Exception):
     """A subscription field's event does not concern this subscriber: nothing to send."""
 
 
-def bad_input(message: str, path: Sequence[str]) -> GraphQLError:
-    return GraphQLError(message, path=list(path), extensions={"code": "BAD_USER_INPUT"})
+def bad_input(message: str) -> GraphQLError:
+    # Without a path: whoever reports the error locates it (partial.py, or graphql-core for
+    # the standard executor), once per response path.
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
-def encode_cursor(values: Sequence[Any]) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([str(v) for v in values])).rstrip(b"=").decode()
-
-
-def decode_cursor(cursor: str, width: int, path: Sequence[str]) -> list[str]:
-    try:
-        values = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError):
-        raise bad_input(f"{cursor!r} is not a valid cursor.", path) from None
-    if not (
-        isinstance(values, list)
-        and len(values) == width
-        and all(isinstance(v, str) for v in values)
-    ):
-        raise bad_input(f"{cursor!r} is not a valid cursor for this list.", path)
-    return values
-
-
-def admins_only_refusal(
-    source_name: str, ctx: ReadContext, path: Sequence[str]
-) -> GraphQLError | None:
+def admins_only_refusal(source_name: str, ctx: ReadContext) -> GraphQLError | None:
     """FORBIDDEN when a non-admin reaches administration data, by whatever path."""
     if SOURCES[source_name].admins_only and not ctx.actor.is_admin:
-        return GraphQLError(
-            "Only admins may read this.", path=list(path), extensions={"code": "FORBIDDEN"}
-        )
+        return GraphQLError("Only admins may read this.", extensions={"code": "FORBIDDEN"})
     return None
 
 
-def refusal(mapping: Many, ctx: ReadContext, path: Sequence[str]) -> GraphQLError | None:
+def refusal(mapping: Many, ctx: ReadContext) -> GraphQLError | None:
     """FORBIDDEN when the caller may not read the connection at all (`Many.refuse`)."""
     message = None if mapping.refuse is None else mapping.refuse(ctx)
     if message is None:
         return None
-    return GraphQLError(message, path=list(path), extensions={"code": "FORBIDDEN"})
+    return GraphQLError(message, extensions={"code": "FORBIDDEN"})
 
 
 def page_arguments(
-    mapping: Many, args: Mapping[str, Any], max_page_size: int, path: Sequence[str]
+    mapping: Many, args: Mapping[str, Any], max_page_size: int
 ) -> tuple[int, str | None, list[str], list[Any], str | None]:
     """A connection's arguments as (first, after, filter names, filter values, order name)."""
     first: int = args["first"]
     if not 0 <= first <= max_page_size:
-        raise bad_input(f"`first` must be between 0 and {max_page_size}.", path)
+        raise bad_input(f"`first` must be between 0 and {max_page_size}.")
     filter_names: list[str] = []
     filter_values: list[Any] = []
     given = args.get("filter")
@@ -112,7 +91,7 @@ def page_arguments(
             try:
                 converted = spec.convert(value)
             except GraphQLError as error:
-                raise bad_input(error.message, path) from None
+                raise bad_input(error.message) from None
             filter_names.append(spec.filter)
             filter_values.append(converted)
     for argument, spec in mapping.arguments.items():
@@ -122,7 +101,7 @@ def page_arguments(
         try:
             converted = spec.convert(value)
         except GraphQLError as error:
-            raise bad_input(error.message, path) from None
+            raise bad_input(error.message) from None
         filter_names.append(spec.filter)
         filter_values.append(converted)
     order_name: str | None = None
@@ -144,12 +123,15 @@ async def execute(
     use_case_context: Any = None,
     trace: PlanTrace | None = None,
 ) -> dict[str, Any]:
-    """Render the plan's root from `root_row`, then fetch and fill every relation.
+    """The response (`data`, and `errors` if a field failed): render the plan's root from
+    `root_row`, then fetch and fill every relation.
 
     A mutation's root fields come first in the queue, so they run one after the other, in
-    document order, before anything is read; `use_case_context` is what they receive. With a
-    `trace` (a request that asked for its plan, `conn` its TracedConnection), each statement
-    is recorded with the fetches it serves.
+    document order, before anything is read; `use_case_context` is what they receive, and
+    their refusal fails the whole operation (its transaction leaves nothing). A read that
+    fails is a field error: null where it was asked for, the rest of the answer kept
+    (db/planner/partial.py). With a `trace` (a request that asked for its plan, `conn` its
+    TracedConnection), each statement is recorded with the fetches it serves.
     """
     runner = (
         _Runner(conn, ctx, variables, limits, use_case_context)
@@ -162,8 +144,14 @@ async def execute(
     while work:
         fetch, entries = work.popleft()
         if fetch.kind not in _BATCHED:
-            if entries:
+            if not entries:
+                continue
+            try:
                 work.extend(await runner.run(fetch, entries))
+            except GraphQLError as error:
+                if fetch.kind == "mutation":
+                    raise
+                runner.fail(fetch, entries, error)
             continue
         # The relations queued side by side are independent of each other (their parents are
         # rendered): one round trip serves them all.
@@ -171,7 +159,9 @@ async def execute(
         while work and work[0][0].kind in _BATCHED:
             batch.append(work.popleft())
         work.extend(await runner.run_batch([(f, e) for f, e in batch if e]))
-    return data
+    if runner.failures:
+        return complete(data, runner.failures, plan.schema, plan.operation, plan.fragments)
+    return {"data": data}
 
 
 # Fetch kinds whose statement only reads: consecutive ones in the queue share a round trip.
@@ -204,6 +194,13 @@ class _Runner:
         self.variables = variables
         self.limits = limits
         self.statements = 0
+        self.failures: list[Failure] = []
+
+    def fail(self, fetch: Fetch, entries: Entries, error: GraphQLError) -> None:
+        """The relation is null for each of its parents (their placeholders stay None)."""
+        self.failures.append(
+            Failure(error, fetch.field_node, fetch.key, [parent for parent, _ in entries])
+        )
 
     def _arguments(self, fetch: Fetch) -> Mapping[str, Any]:
         """A read's arguments, coerced once per plan when they are all literals."""
@@ -231,11 +228,15 @@ class _Runner:
         statements: list[_Statement] = []
         next_work: list[tuple[Fetch, Entries]] = []
         for fetch, entries in batch:
-            prepared = (
-                self._prepare_one(fetch, entries)
-                if fetch.kind == "one"
-                else self._prepare_many(fetch, entries)
-            )
+            try:
+                prepared = (
+                    self._prepare_one(fetch, entries)
+                    if fetch.kind == "one"
+                    else self._prepare_many(fetch, entries)
+                )
+            except GraphQLError as error:
+                self.fail(fetch, entries, error)
+                continue
             if isinstance(prepared, _Statement):
                 statements.append(prepared)
             else:
@@ -313,7 +314,10 @@ class _Runner:
                 raise
             # A refusal of the field (FORBIDDEN): on its path, as the standard executor puts it.
             raise GraphQLError(
-                error.message, path=list(fetch.path), extensions=error.extensions
+                error.message,
+                nodes=[fetch.field_node],
+                path=list(fetch.path),
+                extensions=error.extensions,
             ) from None
         if payload is None:
             raise NoPayloadError
@@ -328,7 +332,7 @@ class _Runner:
         plan = fetch.plan
         assert plan is not None
         assert plan.source is not None
-        if error := admins_only_refusal(plan.source.name, self.ctx, fetch.path):
+        if error := admins_only_refusal(plan.source.name, self.ctx):
             raise error
         keys = list({k for _, k in entries if k is not None})
 
@@ -358,9 +362,7 @@ class _Runner:
         args = self._arguments(fetch)
         raw_ids: list[Any] = args["ids"] if mapping.many else [args["id"]]
         if len(raw_ids) > self.limits.max_page_size:
-            raise bad_input(
-                f"At most {self.limits.max_page_size} ids can be fetched at once.", fetch.path
-            )
+            raise bad_input(f"At most {self.limits.max_page_size} ids can be fetched at once.")
         decoded = [decode_id(raw) for raw in raw_ids]
         by_type: dict[str, list[int]] = {}
         for type_name, pk in decoded:
@@ -368,7 +370,7 @@ class _Runner:
         found: dict[tuple[str, int], dict[str, Any]] = {}
         next_work: list[tuple[Fetch, Entries]] = []
         for type_name, pks in by_type.items():
-            if error := admins_only_refusal(SOURCE_BY_TYPE[type_name].name, self.ctx, fetch.path):
+            if error := admins_only_refusal(SOURCE_BY_TYPE[type_name].name, self.ctx):
                 raise error
             plan = fetch.plans_by_type[type_name]
             source = SOURCE_BY_TYPE[type_name]
@@ -429,18 +431,18 @@ class _Runner:
         shape = fetch.shape
         assert isinstance(mapping, Many)
         assert shape is not None
-        refused = refusal(mapping, self.ctx, fetch.path) or admins_only_refusal(
-            RELATIONS[mapping.relation].source, self.ctx, fetch.path
+        refused = refusal(mapping, self.ctx) or admins_only_refusal(
+            RELATIONS[mapping.relation].source, self.ctx
         )
         if refused is not None:
             raise refused
         args = self._arguments(fetch)
         first, after, filter_names, filter_values, order_name = page_arguments(
-            mapping, args, self.limits.max_page_size, fetch.path
+            mapping, args, self.limits.max_page_size
         )
         relation = RELATIONS[mapping.relation]
         order = order_of(relation, order_name)
-        cursor_values = decode_cursor(after, len(order.keys), fetch.path) if after else []
+        cursor_values = [] if after is None else cursors.decode(after, order)
         if keys is None:
             keys = list(dict.fromkeys(k for _, k in entries if k is not None))
         sql = connection_sql(
@@ -448,7 +450,7 @@ class _Runner:
             shape.columns,
             tuple(filter_names),
             order_name,
-            bool(after),
+            after is not None,
             shape.with_total,
             shape.folds,
             self.tenant_filter,
@@ -485,7 +487,7 @@ class _Runner:
         else:
             for row in rows:  # a dashboard's thousands of key results: the loop stays lean
                 groups.setdefault(row["__idx"], []).append(row)
-        cursor_of = _cursor_maker(len(order.keys))
+        cursor_of = _cursor_maker(order)
         position = {k: i + 1 for i, k in enumerate(keys)}
         # Each node plan's own relations, queued across every parent's page.
         work: dict[int, list[tuple[Fetch, Entries]]] = {
@@ -611,6 +613,7 @@ class _TracedRunner(_Runner):
             self.trace.serving = before
 
 
-def _cursor_maker(width: int) -> Callable[[Any], str]:
-    names = [f"{ROW_KEY_PREFIX}{i}" for i in range(width)]
-    return lambda row: encode_cursor([row[n] for n in names])
+def _cursor_maker(order: Order) -> Callable[[Any], str]:
+    names = [f"{ROW_KEY_PREFIX}{i}" for i in range(len(order.keys))]
+    encode = cursors.encoder(order)
+    return lambda row: encode([row[n] for n in names])

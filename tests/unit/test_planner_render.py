@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from db.catalog import RELATIONS
 from db.ids import encode_id
-from db.planner.run import decode_cursor
+from db.planner import cursors
+from db.planner.sql import order_of
 from tests.planner import READ, batched, by_path, compile_query, row, run
 
 
@@ -92,7 +94,8 @@ async def test_a_page_reads_one_more_row_than_asked_to_know_there_is_a_next_page
     assert objectives["nodes"] == [{"title": "O10"}, {"title": "O11"}]
     assert objectives["pageInfo"]["hasNextPage"] is True
     assert objectives["pageInfo"]["hasPreviousPage"] is False
-    assert decode_cursor(objectives["pageInfo"]["endCursor"], 1, ()) == ["11"]
+    order = order_of(RELATIONS["objectives"], None)
+    assert cursors.decode(objectives["pageInfo"]["endCursor"], order) == ["11"]
 
 
 async def test_an_empty_page_keeps_its_total_from_the_null_row_of_its_parent() -> None:
