@@ -305,7 +305,9 @@ KEY_RESULT = Source(
         "cadence": "t.cadence::text",
         "data_source": "t.data_source",
         "external_id": "t.external_id",
-        "current_value": "t.current_value::text",
+        # Before the first check-in the current value is the start (docs/domain-rules.md);
+        # lastCheckIn stays null, which is what says "never measured".
+        "current_value": "coalesce(t.current_value, t.start_value)::text",
         "done": "t.done",
         "last_check_in_id": "t.last_check_in_id",
         "last_measured_at": "t.last_measured_at",

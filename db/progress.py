@@ -24,26 +24,27 @@ Connection: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
 
 @dataclass(frozen=True, slots=True)
 class KeyResultInput:
-    """What a key result contributes to its objective's progress."""
+    """What a key result contributes to its objective's progress (numbers as exact text)."""
 
     objective_id: int
     kind: str
-    start_value: float | None
-    target_value: float | None
-    current_value: float | None
+    start_value: str | None
+    target_value: str | None
+    current_value: str | None
     threshold_direction: str | None
     done: bool
-    weight: float
+    weight: str
 
 
 @dataclass(frozen=True, slots=True)
 class ChildInput:
-    """An aligned child of an objective: its stored progress and the alignment's weight."""
+    """An aligned child of an objective: its stored progress and the alignment's weight
+    (as exact text)."""
 
     parent_objective_id: int
     child_objective_id: int
-    progress: float | None
-    weight: float
+    progress: str | None
+    weight: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ class ScoringInputs:
     key_results: tuple[KeyResultInput, ...]
     children: tuple[ChildInput, ...]
     # The progress stored now (read under the objective's lock, so current).
-    stored_progress: float | None
+    stored_progress: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +134,7 @@ def scoring_from_rows(
     rows: Sequence[asyncpg.Record],
 ) -> tuple[list[ScoringInputs], list[ParentLink]]:
     """Scoring inputs from rows shaped as scoring_inputs' (rows of other parts are skipped)."""
-    sources: dict[int, tuple[str, float | None]] = {}
+    sources: dict[int, tuple[str, str | None]] = {}
     key_results: dict[int, list[KeyResultInput]] = {}
     children: dict[int, list[ChildInput]] = {}
     parents: list[ParentLink] = []

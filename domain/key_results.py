@@ -1,18 +1,21 @@
 """Key-result kinds, units, the progress/score rules, and the rules a key result's fields obey.
 
-`progress` and `score` run for every key result on every dashboard read (thousands per
-request), so they are plain float maths on plain arguments: no models, no Decimal, no
-enum construction. Callers pass floats (cast NUMERIC columns to float8 in SQL) and the
-enum values as the strings the database stores.
+`progress` and `score` are exact: decimal arithmetic on the stored decimals, rounded half-even
+to `PROGRESS_PLACES` places (docs/domain-rules.md, "Key results"), so a key result from 0.1
+to 0.3 at 0.2 is exactly 0.5 and the stored objective progress equals a recomputation's.
+They run for every key result on every dashboard read (thousands per request): the numbers
+arrive as the database's decimal text, and the quotient is memoised on the row's scoring
+inputs, so a dashboard read again costs a dictionary lookup per key result.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from functools import lru_cache
+from typing import Annotated, Any, TypeAlias
 
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
@@ -70,58 +73,93 @@ _AT_LEAST: str = ThresholdDirection.AT_LEAST.value
 _AT_MOST: str = ThresholdDirection.AT_MOST.value
 
 
+# Progress and scores are rounded half-even to this many decimal places: far below what a
+# dashboard shows, and the scale of the stored objective progress.
+PROGRESS_PLACES = 6
+_QUANTUM = Decimal(1).scaleb(-PROGRESS_PLACES)
+_ZERO_PLACES = Decimal(0).quantize(_QUANTUM)
+# Inputs have at most 25 significant digits (domain/validation.py's number grammar), so
+# differences fit in 26 and a quotient rounded to 60 digits is never a false tie at the sixth
+# place: the one rounding to PROGRESS_PLACES is the only one that shows. Traps are on, so a
+# value that would not fit raises instead of being rounded silently.
+EXACT = Context(prec=60, rounding=ROUND_HALF_EVEN, Emax=999_999, Emin=-999_999)
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+# A number as a rule receives it: the database's decimal text, a Decimal, or (in tests and
+# callers holding literals) an int or float, taken by its shortest decimal spelling.
+DecimalLike: TypeAlias = "str | Decimal | int | float"
+
+
+def exact(value: DecimalLike) -> Decimal:
+    """`value` as a Decimal; a float by its shortest spelling (0.1 is 0.1, not 0.1000…0555)."""
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(repr(value) if isinstance(value, float) else value)
+
+
+def rounded(value: Decimal) -> Decimal:
+    """A progress or score at the documented precision (half-even, PROGRESS_PLACES)."""
+    result = EXACT.quantize(value, _QUANTUM)
+    # 0 / -129.5 is -0, which JSON would show as -0.0: progress has no signed zero.
+    return result if result else _ZERO_PLACES
+
+
+@lru_cache(maxsize=1 << 16)
 def progress(
     kind: str,
-    start: float | None,
-    target: float | None,
-    current: float | None,
+    start: DecimalLike | None,
+    target: DecimalLike | None,
+    current: DecimalLike | None,
     threshold_direction: str | None,
     done: bool,
-) -> float:
-    """Return a key result's raw, unclamped progress (1.0 means the target is reached).
+) -> Decimal:
+    """Return a key result's raw, unclamped progress (1 means the target is reached), exact
+    and rounded half-even to PROGRESS_PLACES.
 
     NUMERIC: ``(current - start) / (target - start)``, which also serves decreases; with no
-    check-in yet ``current`` is ``start``, so progress is 0. THRESHOLD: 1.0 while the latest
-    value satisfies the bound, else 0.0 (also with no value yet). MILESTONE: 1.0 when done.
+    check-in yet ``current`` is ``start``, so progress is 0. THRESHOLD: 1 while the latest
+    value satisfies the bound, else 0 (also with no value yet). MILESTONE: 1 when done.
 
     Raises ``ValueError`` for rows that break the write-time rules (a numeric key result
     without a start or target or with ``target == start``, an unknown kind or direction):
     those are bugs to surface, not progress to guess.
     """
     if kind == _NUMERIC:
-        if start is None or target is None or target == start:
+        if start is None or target is None:
+            raise ValueError(f"numeric key result needs a start and target, got {start}, {target}")
+        first, goal = exact(start), exact(target)
+        if goal == first:
             raise ValueError(f"numeric key result needs start != target, got {start}, {target}")
         if current is None:
-            return 0.0
-        return (current - start) / (target - start)
+            return ZERO
+        span = EXACT.subtract(goal, first)
+        return rounded(EXACT.divide(EXACT.subtract(exact(current), first), span))
     if kind == _MILESTONE:
-        return 1.0 if done else 0.0
+        return ONE if done else ZERO
     if kind == _THRESHOLD:
         if target is None:
             raise ValueError("threshold key result needs a target")
         if current is None:
-            return 0.0
+            return ZERO
         if threshold_direction == _AT_LEAST:
-            return 1.0 if current >= target else 0.0
+            return ONE if exact(current) >= exact(target) else ZERO
         if threshold_direction == _AT_MOST:
-            return 1.0 if current <= target else 0.0
+            return ONE if exact(current) <= exact(target) else ZERO
         raise ValueError(f"unknown threshold direction {threshold_direction!r}")
     raise ValueError(f"unknown key result kind {kind!r}")
 
 
-def score(raw: float) -> float:
-    """Clamp raw progress to [0, 1]: overshooting a target scores as reaching it.
-
-    NaN scores 0.0 rather than leaking out, since both comparisons are false for it.
-    """
-    if raw >= 1.0:
-        return 1.0
-    if raw > 0.0:
+def score(raw: Decimal) -> Decimal:
+    """Clamp raw progress to [0, 1]: overshooting a target scores as reaching it."""
+    if raw >= ONE:
+        return ONE
+    if raw > ZERO:
         return raw
-    return 0.0
+    return ZERO
 
 
-def direction(start: float | None, target: float | None) -> KeyResultDirection | None:
+def direction(start: DecimalLike | None, target: DecimalLike | None) -> KeyResultDirection | None:
     """Return whether a numeric key result aims up or down.
 
     ``None`` when there is no start/target pair to compare (milestones, thresholds) or the
@@ -129,6 +167,7 @@ def direction(start: float | None, target: float | None) -> KeyResultDirection |
     """
     if start is None or target is None:
         return None
+    start, target = exact(start), exact(target)
     if target > start:
         return KeyResultDirection.INCREASE
     if target < start:
@@ -141,8 +180,7 @@ def direction(start: float | None, target: float | None) -> KeyResultDirection |
 # scoring functions above never see a row that breaks these rules.
 
 # The key_result and alignment tables bound weights to (0, 1000]: one item a thousand times
-# another is already more than any scorecard needs, and it keeps weighted sums well inside
-# float precision.
+# another is already more than any scorecard needs, and it keeps weighted sums short.
 WEIGHT_MAX = Decimal(1000)
 UNIT_LABEL_MAX = 40
 DATA_SOURCE_MAX = 500

@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from domain.alignments import cycles_overlap
 from domain.errors import Problem, UserErrorCode
+from domain.key_results import EXACT, ZERO, DecimalLike, exact, rounded
 from domain.updates import Update
 from domain.validation import Command, Number, Text, Title
 
@@ -72,26 +73,28 @@ AT_RISK_TOLERANCE = 0.25
 _BOUNDARY_SLACK = 1e-9
 
 
-def weighted_progress(items: Iterable[tuple[float, float]]) -> float | None:
-    """Return the weighted mean of ``(score, weight)`` pairs, weights > 0.
+def weighted_progress(items: Iterable[tuple[DecimalLike, DecimalLike]]) -> Decimal | None:
+    """Return the weighted mean of ``(score, weight)`` pairs, weights > 0, exact and rounded
+    half-even to PROGRESS_PLACES (the stored objective progress).
 
     ``None`` when there are no items: nothing measured is not the same as nothing achieved.
     """
-    total_weight = 0.0
-    total = 0.0
+    total_weight = ZERO
+    total = ZERO
     for item_score, weight in items:
-        total_weight += weight
-        total += item_score * weight
-    if total_weight <= 0.0:
+        w = exact(weight)
+        total_weight = EXACT.add(total_weight, w)
+        total = EXACT.add(total, EXACT.multiply(exact(item_score), w))
+    if total_weight <= ZERO:
         return None
-    return total / total_weight
+    return rounded(EXACT.divide(total, total_weight))
 
 
 def objective_progress(
     source: str,
-    key_results: Iterable[tuple[float, float]],
-    children: Iterable[tuple[float | None, float]],
-) -> float | None:
+    key_results: Iterable[tuple[DecimalLike, DecimalLike]],
+    children: Iterable[tuple[DecimalLike | None, DecimalLike]],
+) -> Decimal | None:
     """Return an objective's progress from its key results, its aligned children, or both.
 
     ``key_results`` are ``(score, weight)``; ``children`` are ``(progress, alignment

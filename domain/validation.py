@@ -8,6 +8,7 @@ are the API's (camelCase) so a form can show each error beside its input.
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
@@ -20,8 +21,18 @@ from domain.errors import DomainError, Problem, UserErrorCode
 TITLE_MAX = 200
 TEXT_MAX = 10_000
 NAME_MAX = 200
-# numeric(precision) bound: beyond this a value is a typo or an attack, not a measurement.
+# The one number grammar (docs/domain-rules.md, "Input"): beyond these bounds a value is a
+# typo or an attack, not a measurement. Below 1e15 in size, at most 10 decimal places once
+# trailing zeros are dropped: at most 25 significant digits, which the exact progress
+# arithmetic (domain/key_results.py) is sized for.
 NUMBER_MAX = Decimal("1e15")
+NUMBER_PLACES = 10
+# Longer text cannot be a number of at most 25 significant digits however it is written,
+# short of absurd zero padding; refusing it first bounds the work spent on any input.
+NUMBER_TEXT_MAX = 100
+# ASCII digits only (\d would take Arabic-Indic digits), no underscores, no surrounding space;
+# an optional sign, point and exponent.
+_NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 class Command(BaseModel):
@@ -54,20 +65,60 @@ def _text(value: str | None) -> str | None:
     return trimmed or None
 
 
-def _number(value: Any) -> Any:
-    # Before pydantic's own parsing: NaN, Infinity and 1e400 must be INVALID_NUMBER, not a
-    # generic type error, whether they come as JSON numbers or strings.
+def decimal_number(value: object) -> Decimal:
+    """`value` (a string, a JSON number or a Decimal) as a Decimal, if it is a number of the
+    grammar within the bounds, else an INVALID_NUMBER error (a PydanticCustomError)."""
     if isinstance(value, bool):
         raise _error(UserErrorCode.INVALID_NUMBER, "Must be a number.")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise _error(UserErrorCode.INVALID_NUMBER, "Must be a finite number.")
-    try:
-        number = Decimal(str(value))
-    except ArithmeticError:
-        raise _error(UserErrorCode.INVALID_NUMBER, "Must be a decimal number.") from None
-    if not number.is_finite() or abs(number) >= NUMBER_MAX:
-        raise _error(UserErrorCode.INVALID_NUMBER, "Must be a finite number below 1e15.")
+    if isinstance(value, int):
+        # Compared as an int: str() of a huge int is itself refused by Python.
+        if abs(value) >= NUMBER_MAX:
+            raise _too_big()
+        return Decimal(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _error(UserErrorCode.INVALID_NUMBER, "Must be a finite number.")
+        # A JSON number by its shortest spelling: 0.1 is 0.1, not the binary 0.1000…0555.
+        text = repr(value)
+    elif isinstance(value, Decimal):
+        text = str(value)
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise _error(UserErrorCode.INVALID_NUMBER, "Must be a decimal number.")
+    if len(text) > NUMBER_TEXT_MAX:
+        raise _error(
+            UserErrorCode.INVALID_NUMBER, f"At most {NUMBER_TEXT_MAX} characters for a number."
+        )
+    if not _NUMBER_TEXT.fullmatch(text):
+        raise _error(
+            UserErrorCode.INVALID_NUMBER,
+            "Must be a decimal number: ASCII digits with an optional sign, point and exponent.",
+        )
+    # Size and places are judged from the exponent before any arithmetic, so "1e999999999"
+    # costs no more than "1".
+    number = Decimal(text)
+    if number.is_zero():
+        return Decimal(0)
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # finite: the grammar has no NaN or Infinity
+    trailing_zeros = len(digits) - len(bytes(digits).rstrip(b"\0"))
+    significant, exponent = len(digits) - trailing_zeros, exponent + trailing_zeros
+    if significant + exponent > 15:
+        raise _too_big()
+    if exponent < -NUMBER_PLACES:
+        raise _error(UserErrorCode.INVALID_NUMBER, f"At most {NUMBER_PLACES} decimal places.")
     return number
+
+
+def _too_big() -> PydanticCustomError:
+    return _error(UserErrorCode.INVALID_NUMBER, "Must be a finite number below 1e15 in size.")
+
+
+def _number(value: Any) -> Any:
+    # Before pydantic's own parsing: anything outside the grammar must be INVALID_NUMBER, not a
+    # generic type error, whether it comes as a JSON number or a string.
+    return decimal_number(value)
 
 
 def _positive(value: Decimal) -> Decimal:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal as PyDecimal
-from typing import NewType
+from typing import Any, NewType
 
 import strawberry
+from graphql import FloatValueNode, IntValueNode, StringValueNode, ValueNode
 from strawberry.types.scalar import ScalarDefinition
 
 from db.planner.mapping import WIRE_FORMS
@@ -26,11 +27,20 @@ def serialize_decimal(value: object) -> str:
 
 
 def parse_decimal(value: object) -> object:
-    # Only the shape is checked here: whether the number is acceptable (finite, in range) is a
-    # domain rule, reported as a user error on the input field rather than a request error.
+    # Only the shape is checked here: whether the number is acceptable (the grammar, finite,
+    # in range: domain/validation.py's decimal_number) is a domain rule, reported as a user
+    # error on the input field rather than a request error.
     if isinstance(value, bool) or not isinstance(value, str | int | float | PyDecimal):
         raise ValueError("Decimal must be a string or a number")
     return value
+
+
+def parse_decimal_literal(node: ValueNode, variables: dict[str, Any] | None = None) -> object:
+    # A number written in the document is taken by its text, as a string would be: the default
+    # reads it as a float first, which turns 1e-400 into 0 and 0.1 into a binary fraction.
+    if isinstance(node, IntValueNode | FloatValueNode | StringValueNode):
+        return node.value
+    raise ValueError("Decimal must be a string or a number")
 
 
 # Annotate fields with these types; SCALAR_MAP (passed to the schema) says how they travel.
@@ -57,9 +67,14 @@ SCALAR_MAP: dict[object, ScalarDefinition] = {
         name="Decimal",
         description=(
             'An exact decimal number, as a JSON string (e.g. "1235.50") so no precision is'
-            " lost. Inputs accept a string or a number."
+            " lost. Inputs accept a string or a number of one grammar: ASCII digits with an"
+            ' optional sign, decimal point and exponent ("-12", "0.5", "1.2e3"); no spaces,'
+            " underscores, other digits, NaN or Infinity; below 1e15 in size, at most 10"
+            " decimal places (trailing zeros aside), at most 100 characters. Anything else is"
+            " refused with INVALID_NUMBER on the field."
         ),
         serialize=serialize_decimal,
         parse_value=parse_decimal,
+        parse_literal=parse_decimal_literal,
     ),
 }

@@ -16,6 +16,7 @@ the walk below (which reads alignments only from objectives it holds) never miss
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from decimal import Decimal
 
 from db import progress as db
 from db.progress import Connection, ParentLink, ScoringInputs
@@ -187,21 +188,16 @@ def _stored_progress(inputs: ScoringInputs, computed: Mapping[int, str | None]) 
         )
         for kr in inputs.key_results
     ]
-    children = [
-        (_as_float(computed[c.child_objective_id]) if c.child_objective_id in computed
-         else c.progress, c.weight)
-        for c in inputs.children
-    ]  # fmt: skip
+    # A child computed in this walk counts with its new progress, as stored once written.
+    children = [(computed.get(c.child_objective_id, c.progress), c.weight) for c in inputs.children]
     value = objective_progress(inputs.progress_source, key_results, children)
-    # Six decimals: far below what a dashboard shows, and stable across recomputations.
-    return None if value is None else str(round(value, 6))
+    # At the rules' precision (PROGRESS_PLACES), the scale the column then holds.
+    return None if value is None else str(value)
 
 
-def _changes(computed: str | None, stored: float | None) -> bool:
-    # Progress lies in [0, 1] (a CHECK constraint) with six decimals, where distinct decimals
-    # stay distinct as floats: comparing floats compares the numerics the UPDATE would.
-    return _as_float(computed) != stored
-
-
-def _as_float(stored: str | None) -> float | None:
-    return None if stored is None else float(stored)
+def _changes(computed: str | None, stored: str | None) -> bool:
+    # By value: the column may hold an equal number with another scale (written before
+    # progress was exact), which is no change worth an event.
+    if computed is None or stored is None:
+        return computed is not stored
+    return Decimal(computed) != Decimal(stored)

@@ -92,38 +92,38 @@ WITH new_check_in AS (
 )
 -- The new check-in, and the key result's latest measured time as moved above.
 SELECT 'check_in' AS part, $13 AS objective_id, NULL::text AS source, NULL::text AS kind,
-       NULL::float8 AS start_value, NULL::float8 AS target_value, NULL::float8 AS current_value,
-       NULL::text AS threshold_direction, NULL::boolean AS done, NULL::float8 AS weight,
-       c.id AS other_id, NULL::float8 AS progress, c.measured_at, c.recorded_at,
+       NULL::text AS start_value, NULL::text AS target_value, NULL::text AS current_value,
+       NULL::text AS threshold_direction, NULL::boolean AS done, NULL::text AS weight,
+       c.id AS other_id, NULL::text AS progress, c.measured_at, c.recorded_at,
        (SELECT last_measured_at FROM moved_key_result) AS last_measured_at
 FROM new_check_in AS c
 UNION ALL
--- With `scoring`, scoring_inputs' rows (numbers as float8, as there). The objective: what
+-- With `scoring`, scoring_inputs' rows (numbers as exact text, as there). The objective: what
 -- drives it and its stored progress (read under its lock, so current).
 SELECT 'objective', o.id, o.progress_source::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       NULL, o.progress::float8, NULL, NULL, NULL
+       NULL, o.progress::text, NULL, NULL, NULL
 FROM objective AS o
 WHERE $15 AND o.organization_id = $1 AND o.id = $13
 UNION ALL
 -- Its other key results, as committed (their check-ins wait for the objective's lock).
-SELECT 'key_result', k.objective_id, NULL, k.kind::text, k.start_value::float8,
-       k.target_value::float8, k.current_value::float8, k.threshold_direction::text, k.done,
-       k.weight::float8, k.id, NULL, NULL, NULL, NULL
+SELECT 'key_result', k.objective_id, NULL, k.kind::text, k.start_value::text,
+       k.target_value::text, k.current_value::text, k.threshold_direction::text, k.done,
+       k.weight::text, k.id, NULL, NULL, NULL, NULL
 FROM key_result AS k
 WHERE $15 AND k.organization_id = $1 AND k.objective_id = $13 AND k.id <> $2
 UNION ALL
 -- This key result as moved above (the snapshot would show it as it was before).
-SELECT 'key_result', k.objective_id, NULL, k.kind::text, k.start_value::float8,
-       k.target_value::float8, k.current_value::float8, k.threshold_direction::text, k.done,
-       k.weight::float8, k.id, NULL, NULL, NULL, NULL
+SELECT 'key_result', k.objective_id, NULL, k.kind::text, k.start_value::text,
+       k.target_value::text, k.current_value::text, k.threshold_direction::text, k.done,
+       k.weight::text, k.id, NULL, NULL, NULL, NULL
 FROM moved_key_result AS k
 WHERE $15
 UNION ALL
 -- Its aligned children with their stored progress, looked up per alignment row (as in
 -- scoring_inputs: a join would let the generic plan hash every objective).
 SELECT 'child', a.parent_objective_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       a.weight::float8, a.child_objective_id,
-       (SELECT c.progress::float8 FROM objective AS c
+       a.weight::text, a.child_objective_id,
+       (SELECT c.progress::text FROM objective AS c
         WHERE c.organization_id = a.organization_id AND c.id = a.child_objective_id),
        NULL, NULL, NULL
 FROM alignment AS a
@@ -133,7 +133,7 @@ UNION ALL
 SELECT 'parent', $13, lp.progress_source, NULL, NULL, NULL, NULL, NULL, NULL, NULL, lp.id,
        NULL, NULL, NULL, NULL
 FROM locked_parents AS lp
--- scoring_inputs' order, so the float sums equal a recomputation's
+-- scoring_inputs' order, the order a recomputation reads them in
 ORDER BY part, objective_id, other_id;
 
 -- name: key_results_for_check_ins

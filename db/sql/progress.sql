@@ -80,26 +80,25 @@ FOR NO KEY UPDATE
 -- what drives each one and its stored progress, its key results, its aligned children with
 -- their stored progress and the alignment weights, and the objectives it supports (the next
 -- level of the walk up).
--- Numbers are read as float8: scoring is float maths (domain/key_results.py); exactness
--- matters only where values are shown.
+-- Numbers are read as exact text: scoring is decimal arithmetic (domain/key_results.py).
 SELECT 'objective' AS part, o.id AS objective_id, o.progress_source::text AS source,
-       NULL::text AS kind, NULL::float8 AS start_value, NULL::float8 AS target_value,
-       NULL::float8 AS current_value, NULL::text AS threshold_direction, NULL::boolean AS done,
-       NULL::float8 AS weight, NULL::bigint AS other_id, o.progress::float8 AS progress
+       NULL::text AS kind, NULL::text AS start_value, NULL::text AS target_value,
+       NULL::text AS current_value, NULL::text AS threshold_direction, NULL::boolean AS done,
+       NULL::text AS weight, NULL::bigint AS other_id, o.progress::text AS progress
 FROM objective AS o
 WHERE o.organization_id = $1 AND o.id = ANY($2::bigint[])
 UNION ALL
-SELECT 'key_result', kr.objective_id, NULL, kr.kind::text, kr.start_value::float8,
-       kr.target_value::float8, kr.current_value::float8, kr.threshold_direction::text,
-       kr.done, kr.weight::float8, kr.id, NULL
+SELECT 'key_result', kr.objective_id, NULL, kr.kind::text, kr.start_value::text,
+       kr.target_value::text, kr.current_value::text, kr.threshold_direction::text,
+       kr.done, kr.weight::text, kr.id, NULL
 FROM key_result AS kr
 WHERE kr.organization_id = $1 AND kr.objective_id = ANY($2::bigint[])
 UNION ALL
 -- The child's progress is looked up per alignment row: a join lets the generic plan (which
 -- cannot know how many ids $2 holds) hash every objective of the organisation.
 SELECT 'child', a.parent_objective_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       a.weight::float8, a.child_objective_id,
-       (SELECT c.progress::float8 FROM objective AS c
+       a.weight::text, a.child_objective_id,
+       (SELECT c.progress::text FROM objective AS c
         WHERE c.organization_id = a.organization_id AND c.id = a.child_objective_id)
 FROM alignment AS a
 WHERE a.organization_id = $1 AND a.parent_objective_id = ANY($2::bigint[])
@@ -108,7 +107,7 @@ SELECT 'parent', a.child_objective_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        NULL, a.parent_objective_id, NULL
 FROM alignment AS a
 WHERE a.organization_id = $1 AND a.child_objective_id = ANY($2::bigint[])
--- A fixed order keeps float sums, and so stored progress, identical run to run.
+-- A fixed order keeps the answer, and so each walk, identical run to run.
 ORDER BY part, objective_id, other_id
 
 -- name: parents

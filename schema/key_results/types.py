@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal as PyDecimal
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -56,10 +57,6 @@ strawberry.enum(KeyResultDirection, description="Whether a NUMERIC key result ai
 strawberry.enum(CheckInCadence, description="How often the key result's owner reports a value.")
 
 
-def _number(value: str | None) -> float | None:
-    return None if value is None else float(value)
-
-
 def _ownership(row: Row) -> KeyResultOwnership:
     return KeyResultOwnership(
         row["owner_user_id"],
@@ -79,25 +76,29 @@ _OWNERSHIP_NEEDS = ("owner_user_id", "objective_owner_user_id", "objective_owner
 
 
 def _progress(row: Row, ctx: ReadContext) -> float:
-    # Once per key result of a dashboard (thousands per answer): the numbers are converted
-    # inline, three calls of _number fewer per row.
-    start, target, current = row["start_value"], row["target_value"], row["current_value"]
+    # Once per key result of a dashboard (thousands per answer): the rule takes the numbers as
+    # the database's text and memoises on them; Float is the wire form, and the rounded
+    # decimal's nearest float prints as that decimal.
+    return float(_exact_progress(row))
+
+
+def _exact_progress(row: Row) -> PyDecimal:
     return progress(
         row["kind"],
-        None if start is None else float(start),
-        None if target is None else float(target),
-        None if current is None else float(current),
+        row["start_value"],
+        row["target_value"],
+        row["current_value"],
         row["threshold_direction"],
         row["done"],
     )
 
 
 def _score(row: Row, ctx: ReadContext) -> float:
-    return score(_progress(row, ctx))
+    return float(score(_exact_progress(row)))
 
 
 def _direction(row: Row, ctx: ReadContext) -> str | None:
-    return direction(_number(row["start_value"]), _number(row["target_value"]))
+    return direction(row["start_value"], row["target_value"])
 
 
 def _pace(row: Row, ctx: ReadContext) -> str | None:
@@ -151,7 +152,9 @@ class KeyResult(Node):
     )
     current_value: Decimal | None = column(
         "current_value",
-        "The value of the latest check-in by measured time; null before the first check-in.",
+        "The value of the latest check-in by measured time; before the first check-in the start"
+        " value (null for THRESHOLD and MILESTONE, which have none; lastCheckIn is null until"
+        " then).",
     )
     done: bool = column("done", "For MILESTONE: whether it is done (latest check-in).")
     weight: Decimal = column("weight", "Its weight in the objective's progress (> 0).")

@@ -160,7 +160,8 @@ async def test_a_numeric_key_result_joins_its_objective(
     assert kr["direction"] == "DECREASE"
     assert (kr["cadence"], kr["dataSource"], kr["externalId"]) == ("MONTHLY", "CRM", "crm-42")
     assert kr["owner"]["name"] == "Ada Admin"
-    assert (kr["currentValue"], kr["progress"], kr["version"]) == (None, 0.0, 1)
+    # not measured yet: the current value is the start
+    assert (kr["currentValue"], kr["progress"], kr["version"]) == ("1300", 0.0, 1)
     created = dt.datetime.fromisoformat(kr["createdAt"])
     due = dt.datetime.fromisoformat(kr["nextCheckInDue"])
     assert due == add_months(created, 1)  # MONTHLY, counted from creation

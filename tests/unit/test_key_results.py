@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import math
+from decimal import Decimal
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from domain.key_results import (
+    PROGRESS_PLACES,
     KeyResultDirection,
     KeyResultKind,
     ThresholdDirection,
@@ -17,12 +18,11 @@ from domain.key_results import (
     score,
 )
 
-# Values a key result plausibly holds (money, counts, percentages, negatives too); wide enough
-# to exercise float maths, narrow enough that differences never overflow.
+# Values a key result plausibly holds (money, counts, percentages, negatives too).
 values = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False)
 
 
-def numeric(start: float, target: float, current: float | None) -> float:
+def numeric(start: float, target: float, current: float | None) -> Decimal:
     return progress("NUMERIC", start, target, current, None, done=False)
 
 
@@ -71,14 +71,14 @@ def test_cost_per_lead_rising_instead_of_falling_scores_zero() -> None:
 
 def test_mau_percentage_from_25_to_30() -> None:
     assert numeric(25, 30, 27.5) == 0.5
-    assert numeric(25, 30, 26) == pytest.approx(0.2)
+    assert numeric(25, 30, 26) == Decimal("0.2")
     assert numeric(25, 30, 30) == 1.0
     assert direction(25, 30) is KeyResultDirection.INCREASE
 
 
 def test_five_of_six_points_is_83_percent() -> None:
     # seed 003: "5 exponeringar i nivå2 ... 5 av 6 poäng, dvs 83% av målet"
-    assert numeric(0, 6, 5) == pytest.approx(0.8333, abs=1e-4)
+    assert numeric(0, 6, 5) == Decimal("0.833333")
 
 
 def test_numeric_without_check_in_is_at_start() -> None:
@@ -155,11 +155,46 @@ def test_rows_that_break_write_rules_are_bugs(
     [(-2.0, 0.0), (-0.0, 0.0), (0.0, 0.0), (0.25, 0.25), (1.0, 1.0), (7.0, 1.0)],
 )
 def test_score_clamps_to_unit_interval(raw: float, expected: float) -> None:
-    assert score(raw) == expected
+    assert score(Decimal(repr(raw))) == expected
 
 
-def test_score_of_nan_is_zero() -> None:
-    assert score(math.nan) == 0.0
+# --- exactness --------------------------------------------------------------------------
+
+
+def test_progress_is_exact_decimal_arithmetic() -> None:
+    # given a key result from 0.1 to 0.3 checked in at 0.2 (floats give 0.5000000000000001)
+    raw = progress("NUMERIC", "0.1", "0.3", "0.2", None, done=False)
+    # then progress and score are exactly a half
+    assert (raw, score(raw)) == (Decimal("0.5"), Decimal("0.5"))
+    assert str(float(raw)) == "0.5"
+
+
+@pytest.mark.parametrize(
+    ("current", "expected"),
+    [
+        ("1", "0.333333"),  # 1/3, rounded at the sixth place
+        ("2", "0.666667"),
+        ("0.0000015", "0.000000"),  # 0.0000005: a tie goes to the even neighbour
+        ("0.0000045", "0.000002"),  # 0.0000015: up to the even neighbour
+    ],
+)
+def test_progress_is_rounded_half_even_to_six_places(current: str, expected: str) -> None:
+    assert progress("NUMERIC", "0", "3", current, None, done=False) == Decimal(expected)
+    assert PROGRESS_PLACES == 6
+
+
+@given(values, values, values)
+def test_progress_of_text_equals_progress_of_the_same_decimals(
+    start: float, target: float, current: float
+) -> None:
+    # the database's text and the Decimals a command holds score alike
+    distinct_pair(start, target)
+    as_text = progress("NUMERIC", repr(start), repr(target), repr(current), None, False)
+    as_decimal = progress(
+        "NUMERIC", Decimal(repr(start)), Decimal(repr(target)), Decimal(repr(current)), None, False
+    )
+    assert as_text == as_decimal
+    assert as_text == as_text.quantize(Decimal("0.000001"))
 
 
 @pytest.mark.parametrize(
@@ -181,9 +216,9 @@ def test_direction(
 # --- properties -------------------------------------------------------------------------
 
 
-@given(st.floats(allow_nan=True, allow_infinity=True))
-def test_score_is_always_in_unit_interval(raw: float) -> None:
-    assert 0.0 <= score(raw) <= 1.0
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+def test_score_is_always_in_unit_interval(raw: Decimal) -> None:
+    assert 0 <= score(raw) <= 1
 
 
 @given(values, values)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,8 +20,10 @@ from domain.objectives import (
 )
 
 scores = st.floats(min_value=0.0, max_value=1.0)
-weights = st.floats(min_value=0.01, max_value=1000.0)
-scored_items = st.lists(st.tuples(scores, weights), min_size=1, max_size=50)
+# Scores as the rules produce them (six places) and weights as the columns hold them.
+exact_scores = st.decimals(min_value=0, max_value=1, places=6)
+weights = st.decimals(min_value="0.01", max_value=1000, places=4)
+scored_items = st.lists(st.tuples(exact_scores, weights), min_size=1, max_size=50)
 
 
 # --- weighted_progress ------------------------------------------------------------------
@@ -32,7 +36,7 @@ def test_five_of_six_points_is_83_percent() -> None:
     result = weighted_progress((score(raw), 1.0) for raw in milestones)
     # then it is "5 av 6 poäng, dvs 83% av målet"
     assert result is not None
-    assert result == pytest.approx(0.8333, abs=1e-4)
+    assert result == Decimal("0.833333")
     assert round(result * 100) == 83
 
 
@@ -47,7 +51,7 @@ def test_no_items_has_no_progress_not_zero() -> None:
 
 
 def test_accepts_a_generator() -> None:
-    assert weighted_progress((s, 1.0) for s in (0.2, 0.4)) == pytest.approx(0.3)
+    assert weighted_progress((s, 1) for s in ("0.2", "0.4")) == Decimal("0.3")
 
 
 # --- objective_progress -----------------------------------------------------------------
@@ -70,7 +74,7 @@ def test_children_without_progress_are_ignored_not_zero() -> None:
     # given one measured child at 0.6 and one child without any key result
     children: list[tuple[float | None, float]] = [(0.6, 1.0), (None, 10.0)]
     # then only the measured child counts
-    assert objective_progress("CHILDREN", [], children) == 0.6
+    assert objective_progress("CHILDREN", [], children) == Decimal("0.6")
 
 
 def test_children_source_with_no_measured_child_is_none() -> None:
@@ -86,8 +90,8 @@ def test_both_pools_key_results_and_children_into_one_mean() -> None:
 
 
 def test_both_with_only_one_side_uses_that_side() -> None:
-    assert objective_progress("BOTH", [], [(0.4, 2.0)]) == 0.4
-    assert objective_progress("BOTH", [(0.4, 2.0)], []) == 0.4
+    assert objective_progress("BOTH", [], [(0.4, 2.0)]) == Decimal("0.4")
+    assert objective_progress("BOTH", [(0.4, 2.0)], []) == Decimal("0.4")
     assert objective_progress("BOTH", [], [(None, 2.0)]) is None
 
 
@@ -145,22 +149,28 @@ def test_unknown_confidence_is_a_bug() -> None:
 
 @given(scored_items)
 def test_weighted_progress_lies_between_min_and_max_score(
-    items: list[tuple[float, float]],
+    items: list[tuple[Decimal, Decimal]],
 ) -> None:
     result = weighted_progress(items)
     assert result is not None
     item_scores = [s for s, _ in items]
-    # float sums may land an ulp outside [min, max]; never more
-    assert min(item_scores) - 1e-12 <= result <= max(item_scores) + 1e-12
-    assert 0.0 <= result <= 1.0
+    # exact: a mean of six-place scores, rounded to six places, stays within them
+    assert min(item_scores) <= result <= max(item_scores)
 
 
-@given(scored_items, st.floats(min_value=0.01, max_value=100.0))
+@given(scored_items, st.decimals(min_value="0.01", max_value=100, places=2))
 def test_weighted_progress_is_invariant_to_scaling_all_weights(
-    items: list[tuple[float, float]], factor: float
+    items: list[tuple[Decimal, Decimal]], factor: Decimal
 ) -> None:
     scaled = [(s, w * factor) for s, w in items]
-    assert weighted_progress(scaled) == pytest.approx(weighted_progress(items), abs=1e-12)
+    assert weighted_progress(scaled) == weighted_progress(items)
+
+
+def test_weighted_progress_is_exact_and_rounded_half_even() -> None:
+    # floats give 0.30000000000000004 for the mean of 0.1 and 0.5, and 1/3 has no end
+    assert weighted_progress([("0.1", 1), ("0.5", 1)]) == Decimal("0.3")
+    assert weighted_progress([("1", 1), ("0", 2)]) == Decimal("0.333333")
+    assert weighted_progress([("0.000001", 1), ("0", 1)]) == Decimal("0.000000")  # a tie: even
 
 
 @given(st.one_of(st.none(), scores), scores)
