@@ -121,6 +121,42 @@ def _number(value: Any) -> Any:
     return decimal_number(value)
 
 
+def unstorable_text(value: str) -> str | None:
+    """Why `value` cannot be stored or compared as text, or None when it can.
+
+    PostgreSQL text holds no NUL character, and UTF-8 has no encoding for a surrogate that is
+    not half of a pair (JSON's "\\ud800" alone): either would reach the database as an error,
+    so every string input is checked before anything is written (`text_problems`).
+    """
+    if value.isascii():
+        return "Must not contain a NUL character (U+0000)." if "\0" in value else None
+    if "\0" in value:
+        return "Must not contain a NUL character (U+0000)."
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        code_point = ord(value[error.start])
+        return f"Must not contain an unpaired surrogate (U+{code_point:04X})."
+    return None
+
+
+def text_problems(value: object, field: tuple[str, ...]) -> list[Problem]:
+    """An INVALID_TEXT problem for every string in `value` (an input: objects, lists, strings,
+    at any depth) that `unstorable_text` refuses, on the field that holds it."""
+    problems: list[Problem] = []
+    if isinstance(value, str):
+        reason = unstorable_text(value)
+        if reason is not None:
+            problems.append(Problem(UserErrorCode.INVALID_TEXT, field, reason))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            problems.extend(text_problems(item, (*field, str(key))))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            problems.extend(text_problems(item, (*field, str(index))))
+    return problems
+
+
 def _positive(value: Decimal) -> Decimal:
     if value <= 0:
         raise _error(UserErrorCode.NOT_POSITIVE, "Must be greater than 0.")

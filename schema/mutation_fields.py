@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 import strawberry
 
 from db.planner.mapping import Mutation
-from domain.errors import DomainError
+from domain.errors import DomainError, raise_problems
 from domain.permissions import ForbiddenError
-from domain.validation import Command
+from domain.validation import Command, text_problems
 from schema import oracle
 from schema.errors import Permission, forbidden_error, user_errors
 from schema.fields import mapped
-from schema.inputs import InputCommand
+from schema.inputs import INPUT, InputCommand
 from schema.payloads import USER_ERRORS, PayloadMismatchError, check_payload, result_keys
 from services import idempotency
 
@@ -69,6 +69,8 @@ class DeclaredMutation(Generic[C, R]):
         raw: dict[str, Any] = args["input"]
         operation = self.idempotency
         try:
+            # Every string of every input, its idempotency key too, before anything reads it.
+            raise_problems(text_problems(raw, INPUT))
             if operation is not None and (key := raw.get(IDEMPOTENCY_KEY)) is not None:
                 return await idempotency.run_once(
                     ctx.conn, ctx.identity, operation, key, raw, lambda: self._perform(ctx, raw)

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
+from domain.scim.documents import check_text
 from domain.scim.errors import ScimError, invalid_syntax, invalid_value
 from domain.scim.filters import Filter, parse_filter
 from domain.scim.projection import project
@@ -34,9 +35,11 @@ async def read_body(request: Request) -> Any:
     if len(body) > limit:
         raise ScimError(413, f"The request body is larger than {limit} bytes.")
     try:
-        return orjson.loads(body)
+        document = orjson.loads(body)
     except orjson.JSONDecodeError:
         raise invalid_syntax("The request body is not valid JSON.") from None
+    check_text(document)
+    return document
 
 
 async def read_object(request: Request) -> dict[str, Any]:

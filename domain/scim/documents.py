@@ -13,6 +13,7 @@ from typing import Any
 
 from domain.scim.errors import invalid_syntax, invalid_value, mutability
 from domain.scim.schemas import ENTERPRISE_USER_SCHEMA, Attribute, ResourceSchema
+from domain.validation import text_problems
 
 # Read-only attributes a client may send back (a PUT of what it read): ignored, as RFC 7644
 # §3.5.1 asks.
@@ -139,6 +140,15 @@ def read_document(
         else:
             document.pop(attribute.name, None)
     return document
+
+
+def check_text(body: Any) -> None:
+    """Refuse a request body holding a string no database text can hold (a NUL or an unpaired
+    surrogate, at any depth): 400 invalidValue naming where, before anything reads it."""
+    problems = text_problems(body, ())
+    if problems:
+        where = ".".join(problems[0].field) or "The body"
+        raise invalid_value(f"{where}: {problems[0].message}")
 
 
 def text_value(value: Any, what: str, limit: int) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.scim.errors import invalid_filter
+from domain.validation import unstorable_text
 
 COMPARE_OPERATORS = frozenset({"eq", "ne", "co", "sw", "ew", "gt", "lt", "ge", "le"})
 MAX_FILTER_LENGTH = 2000
@@ -243,6 +244,8 @@ def parse_filter(text: str) -> Filter:
         raise invalid_filter("The filter is empty.")
     if len(text) > MAX_FILTER_LENGTH:
         raise invalid_filter(f"Filters are at most {MAX_FILTER_LENGTH} characters long.")
+    if (reason := unstorable_text(text)) is not None:
+        raise invalid_filter(f"The filter: {reason}")
     return _Parser(text).parse()
 
 
