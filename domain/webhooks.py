@@ -6,8 +6,9 @@ signing key is the decoded bytes), so receivers can verify with any Standard Web
 
 The URL policy keeps an endpoint from turning the server into a proxy into its own network
 (SSRF): in production only https:// URLs, and no host that is, or resolves to, a loopback,
-private, link-local, multicast or unspecified address (the worker checks the resolved
-addresses again when it sends, since a name can change what it resolves to).
+private, link-local, multicast or unspecified address, also written as an IPv6 address that
+leads to one (NAT64, 6to4, Teredo, IPv4-mapped and -compatible forms); the worker checks the
+resolved addresses again when it sends, since a name can change what it resolves to.
 """
 
 from __future__ import annotations
@@ -97,13 +98,57 @@ def signing_key(secret: str) -> bytes:
     return key
 
 
+# IPv6 ranges that carry an IPv4 address in their last 32 bits, which the network delivers
+# to (NAT64's well-known prefix, RFC 6052; SIIT's IPv4-translated form, RFC 2765), and ranges
+# never to connect to at all: IPv4-compatible ::a.b.c.d (deprecated by RFC 4291, and ::1 and ::
+# are in it) and NAT64's local-use prefix (RFC 8215), whose IPv4 sits where the network says.
+_EMBEDS_IPV4_LOW = (
+    ipaddress.IPv6Network("64:ff9b::/96"),
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),
+)
+_NEVER_PUBLIC_V6 = (
+    ipaddress.IPv6Network("::/96"),
+    ipaddress.IPv6Network("64:ff9b:1::/48"),
+)
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to: IPv4-mapped (::ffff:a.b.c.d), NAT64
+    (64:ff9b::a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d), 6to4 (2002:AABB:CCDD::) and Teredo
+    (its server and its client); none for a plain IPv6 address."""
+    found: list[ipaddress.IPv4Address] = []
+    if address.ipv4_mapped is not None:
+        found.append(address.ipv4_mapped)
+    if any(address in network for network in _EMBEDS_IPV4_LOW):
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    if address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        found.extend(address.teredo)
+    return found
+
+
 def is_public_address(address: IpAddress) -> bool:
     """Whether a delivery may connect to `address` when private hosts are refused: a globally
     routable unicast address (not loopback, private, link-local, shared, reserved, multicast
-    or unspecified; an IPv4 address written as IPv6, ::ffff:a.b.c.d, is judged as IPv4)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    or unspecified). An IPv6 address that leads to an IPv4 address (`embedded_ipv4`) is public
+    only if that IPv4 address is too, so [64:ff9b::7f00:1] is loopback like 127.0.0.1."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if any(address in network for network in _NEVER_PUBLIC_V6):
+            return False
+        embedded = embedded_ipv4(address)
+        if embedded:
+            # Judged as the IPv4 it leads to: ::ffff:8.8.8.8 is 8.8.8.8, whatever Python's
+            # tables say of the IPv6 range.
+            return all(is_public_address(v4) for v4 in embedded)
     return address.is_global and not address.is_multicast
+
+
+def normalized_url(url: str) -> str:
+    """A URL `url_problem` accepted, as stored: the scheme in lower case (it is
+    case-insensitive, RFC 3986 §3.1), the rest as given."""
+    scheme, _, rest = url.partition(":")
+    return f"{scheme.lower()}:{rest}"
 
 
 def _ipv4_number(host: str) -> int | None:
@@ -230,6 +275,8 @@ def validate_endpoint(
     url = url.strip()
     if problem := url_problem(url, policy):
         problems.append(problem)
+    else:
+        url = normalized_url(url)
     types = _event_types(event_types, problems)
     if secret is not None:
         try:
@@ -258,6 +305,8 @@ def validate_endpoint_changes(command: UpdateWebhookEndpoint, policy: UrlPolicy)
         url = url.strip()
         if problem := url_problem(url, policy):
             problems.append(problem)
+        else:
+            url = normalized_url(url)
     types = None if command.event_types is None else _event_types(command.event_types, problems)
     raise_problems(problems)
     return EndpointChanges(url, types, command.active)

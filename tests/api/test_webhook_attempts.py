@@ -251,6 +251,10 @@ def strict(strict_http: httpx.AsyncClient, org: dict[str, Any]) -> GraphQLClient
         ("https://169.254.169.254/latest/meta-data/", "URL_HOST_NOT_ALLOWED"),
         ("https://[::1]/okrql", "URL_HOST_NOT_ALLOWED"),
         ("https://0x7f.1/okrql", "URL_HOST_NOT_ALLOWED"),
+        ("https://[64:ff9b::7f00:1]/h", "URL_HOST_NOT_ALLOWED"),
+        ("https://[2002:7f00:1::]/h", "URL_HOST_NOT_ALLOWED"),
+        ("https://[::127.0.0.1]/h", "URL_HOST_NOT_ALLOWED"),
+        ("https://[::ffff:127.0.0.1]/h", "URL_HOST_NOT_ALLOWED"),
         ("https://hooks.example.com:http/okrql", "INVALID"),
     ],
 )
@@ -265,6 +269,22 @@ async def test_create_webhook_endpoint_refuses_urls_the_policy_forbids(
     # and nothing was registered
     listed = await strict.data("{ webhookEndpoints(first: 5) { totalCount } }")
     assert listed["webhookEndpoints"]["totalCount"] == 0
+
+
+async def test_an_upper_case_scheme_is_accepted_and_stored_in_lower_case(
+    strict: GraphQLClient,
+) -> None:
+    # given an admin who types the scheme in capitals
+    payload = await _register(strict, "HTTPS://hooks.example.com/Okrql", ["*"])
+    # then the endpoint is registered, its scheme normalised and the rest kept
+    assert payload["userErrors"] == []
+    assert payload["webhookEndpoint"]["url"] == "https://hooks.example.com/Okrql"
+    # and so is a move to such a URL
+    moved = await strict.data(
+        UPDATE_ENDPOINT,
+        {"input": {"id": payload["webhookEndpoint"]["id"], "url": "HtTpS://hooks.example.com/x"}},
+    )
+    assert moved["updateWebhookEndpoint"]["webhookEndpoint"]["url"] == "https://hooks.example.com/x"
 
 
 UPDATE_ENDPOINT = """mutation($input: UpdateWebhookEndpointInput!) {

@@ -31,7 +31,17 @@ async def test_a_public_address_is_kept() -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["https://10.0.0.1/h", "http://127.0.0.1:8000/h", "https://[::1]/h", "https://0.0.0.0/h"],
+    [
+        "https://10.0.0.1/h",
+        "http://127.0.0.1:8000/h",
+        "https://[::1]/h",
+        "https://0.0.0.0/h",
+        # IPv6 forms of loopback: the worker judges them as the create did
+        "https://[64:ff9b::7f00:1]/h",
+        "https://[2002:7f00:1::]/h",
+        "https://[::127.0.0.1]/h",
+        "https://[::ffff:127.0.0.1]/h",
+    ],
 )
 async def test_a_private_address_is_not_sent_to(url: str) -> None:
     with pytest.raises(NotSentError, match="which is not a public address"):

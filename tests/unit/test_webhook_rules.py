@@ -210,10 +210,48 @@ def test_hosts_that_are_neither_names_nor_addresses_are_invalid(host: str) -> No
         ("ff02::1", False),
         ("::ffff:10.0.0.1", False),
         ("::ffff:93.184.216.34", True),
+        # IPv6 forms that lead to an IPv4 address are judged by it
+        ("::ffff:127.0.0.1", False),  # IPv4-mapped
+        ("64:ff9b::7f00:1", False),  # NAT64 of 127.0.0.1
+        ("64:ff9b::a00:1", False),  # NAT64 of 10.0.0.1
+        ("64:ff9b::5db8:d822", True),  # NAT64 of 93.184.216.34
+        ("64:ff9b:1::5db8:d822", False),  # NAT64 local use: never public
+        ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
+        ("2002:c0a8:1::1", False),  # 6to4 of 192.168.0.1
+        ("2002:5db8:d822::1", True),  # 6to4 of 93.184.216.34
+        ("::127.0.0.1", False),  # IPv4-compatible, deprecated
+        ("::93.184.216.34", False),
+        ("::ffff:0:7f00:1", False),  # IPv4-translated (SIIT)
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),  # Teredo to 127.0.0.1
     ],
 )
 def test_only_global_unicast_addresses_are_public(address: str, public: bool) -> None:
     assert is_public_address(ipaddress.ip_address(address)) is public
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[64:ff9b::7f00:1]/h",
+        "https://[2002:7f00:1::]/h",
+        "https://[::127.0.0.1]/h",
+        "https://[::ffff:127.0.0.1]/h",
+        "https://[::ffff:7f00:1]/h",
+        "https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/h",
+    ],
+)
+def test_ipv6_urls_that_lead_to_loopback_are_refused_like_it(url: str) -> None:
+    problem = url_problem(url, STRICT)
+    assert problem is not None
+    assert problem.code is UserErrorCode.URL_HOST_NOT_ALLOWED
+
+
+@pytest.mark.parametrize("url", ["HTTPS://example.com/h", "Https://example.com/H?A=B"])
+def test_the_scheme_is_case_insensitive_and_stored_in_lower_case(url: str) -> None:
+    endpoint = validate_endpoint(url, ["*"], None, STRICT)
+    assert endpoint.url == "https" + url[5:]
+    changes = validate_endpoint_changes(UpdateWebhookEndpoint(id=1, url=url), STRICT)
+    assert changes.url == endpoint.url
 
 
 def test_the_policy_follows_the_environment_unless_configured() -> None:
