@@ -191,8 +191,9 @@ def _stored_progress(inputs: ScoringInputs, computed: Mapping[int, str | None]) 
     # A child computed in this walk counts with its new progress, as stored once written.
     children = [(computed.get(c.child_objective_id, c.progress), c.weight) for c in inputs.children]
     value = objective_progress(inputs.progress_source, key_results, children)
-    # At the rules' precision (PROGRESS_PLACES), the scale the column then holds.
-    return None if value is None else str(value)
+    # At the rules' precision (PROGRESS_PLACES), written without trailing zeros, so events
+    # and reads show 0.5 rather than 0.500000.
+    return None if value is None else format(value.normalize(), "f")
 
 
 def _changes(computed: str | None, stored: str | None) -> bool:

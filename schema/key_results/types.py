@@ -161,10 +161,15 @@ class KeyResult(Node):
     progress: float = derived(
         _progress,
         _SCORE_NEEDS,
-        "Raw progress: (current - start) / (target - start) for NUMERIC (start when no"
-        " check-in yet), 1 or 0 for THRESHOLD and MILESTONE; may leave [0, 1].",
+        "Raw progress: (current - start) / (target - start) for NUMERIC (0 before the first"
+        " check-in, when current is the start), 1 or 0 for THRESHOLD and MILESTONE; may leave"
+        " [0, 1]. Exact decimal arithmetic, rounded half-even to 6 decimal places.",
     )
-    score: float = derived(_score, _SCORE_NEEDS, "Progress clamped to [0, 1].")
+    score: float = derived(
+        _score,
+        _SCORE_NEEDS,
+        "Progress clamped to [0, 1], at the same precision (6 decimal places, half-even).",
+    )
     pace_status: PaceStatus | None = derived(
         _pace,
         (*_SCORE_NEEDS, "cycle_starts_on", "cycle_ends_on", "latest_confidence"),

@@ -85,8 +85,9 @@ class Objective(Node):
     )
     progress: float | None = column(
         "progress",
-        "Weighted progress in [0, 1] (key results' scores and/or aligned children by weight);"
-        " null when there is nothing to score yet.",
+        "Weighted progress in [0, 1] (key results' scores and/or aligned children by weight),"
+        " exact and rounded half-even to 6 decimal places; null when there is nothing to score"
+        " yet.",
     )
     expected_progress: float = derived(
         _expected,
