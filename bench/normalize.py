@@ -8,7 +8,9 @@
   membership and parents/children through alignment rows, one object deeper than okrql;
 - ids become integers (okrql's global ids are decoded, PostGraphile's row ids parsed);
 - decimals (okrql: strings; PostGraphile: BigFloat strings or Float) become floats, timestamps
-  UTC instants, so "1.50" == 1.5 and "...+00:00" == "...Z".
+  UTC instants, so "1.50" == 1.5 and "...+00:00" == "...Z";
+- a key result's null `currentValue` (never measured) becomes its `startValue`, which okrql
+  answers for it.
 """
 
 from __future__ import annotations
@@ -72,6 +74,10 @@ def _normalize_dict(x: dict[str, Any], key: str | None) -> Any:
             out[k] = {"hasNextPage": (v or {}).get("hasNextPage")}
         elif k != "cursor":
             out[k] = normalize(v, k)
+    if out.get("currentValue", 0) is None and out.get("startValue") is not None:
+        # okrql's rule (docs/domain-rules.md): before the first check-in the current value is
+        # the start. The peer and the reference leave it null; the meaning is the same.
+        out["currentValue"] = out["startValue"]
     return out
 
 
