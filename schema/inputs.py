@@ -1,5 +1,6 @@
 """Mutation inputs: the one spelling of a partial update's field, and how an input becomes a
-domain command (its global ids decoded, then validated by domain/validation.py's `parse`)."""
+domain command (its global ids decoded, then validated by domain/validation.py's `parse`);
+and query text arguments as statement parameters (`stored_text`)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from graphql import GraphQLError
 
 from db.ids import MalformedIdError, decode_id_of
 from domain.errors import Problem, raise_problems
-from domain.validation import Command, parse
+from domain.validation import Command, parse, unstorable_text
 from schema.errors import malformed_id
 
 C = TypeVar("C", bound=Command)
@@ -73,3 +75,14 @@ def _decoded(
         # One problem per field, also for a list with several bad ids: the form marks the field.
         problems.append(malformed_id((*prefix, name), type_name))
         return None
+
+
+def stored_text(raw: Any) -> str:
+    """A query's text argument (a filter, a lookup key) as a statement parameter; text the
+    database cannot hold (a NUL or an unpaired surrogate) is a coded error on the field, not a
+    fault of the statement. (Mutation inputs are checked whole: schema/mutation_fields.py.)"""
+    text = str(raw)
+    reason = unstorable_text(text)
+    if reason is not None:
+        raise GraphQLError(reason, extensions={"code": "BAD_USER_INPUT"})
+    return text

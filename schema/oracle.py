@@ -113,7 +113,7 @@ async def resolve_lookup(info: strawberry.Info) -> Any:
             ctx.read.organization_id,
             mapping.source,
             mapping.lookup,
-            _raw_arguments(info)[mapping.argument],
+            mapping.convert(_raw_arguments(info)[mapping.argument]),
         )
     return None if row is None else _Typed(SOURCES[mapping.source].type_name, row)
 

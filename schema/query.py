@@ -13,6 +13,7 @@ from schema.check_ins.types import CheckIn
 from schema.connections import Connection
 from schema.cycles.types import Cycle
 from schema.fields import mapped
+from schema.inputs import stored_text
 from schema.key_results.types import KEY_RESULTS, KeyResult, KeyResultFilter
 from schema.members.types import INVITATIONS, Invitation, InvitationFilter
 from schema.node import Node
@@ -168,7 +169,7 @@ class Query:
     @strawberry.field(
         description="The key result an integration knows by its own key (the key result's"
         " `externalId`); null when the organisation has none with it.",
-        metadata=mapped(Lookup("key_result", "external_id", "externalId")),
+        metadata=mapped(Lookup("key_result", "external_id", "externalId", stored_text)),
     )
     async def key_result(self, info: strawberry.Info, external_id: str) -> KeyResult | None:
         return await oracle.resolve_lookup(info)  # type: ignore[no-any-return]

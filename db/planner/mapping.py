@@ -92,11 +92,14 @@ class ToOneList:
 class Lookup:
     """A root object found by a unique key the client holds instead of an id
     (`keyResult(externalId:)`): `argument`'s value is compared with the catalog lookup `lookup`
-    of `source` (a column unique in the organisation). One statement; null when none matches."""
+    of `source` (a column unique in the organisation). One statement; null when none matches.
+    `convert` turns the argument into the statement's parameter, raising a coded GraphQLError
+    for a value no row can hold (text with a NUL) rather than sending it."""
 
     source: str
     lookup: str
     argument: str
+    convert: Callable[[Any], Any] = lambda value: value
 
 
 @dataclass(frozen=True, slots=True)

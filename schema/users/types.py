@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from graphql import GraphQLError
 
 from db.ids import decode_id_of
 from db.planner.mapping import FilterArg, Many
 from domain.members import MemberRole, MemberStatus
-from domain.validation import unstorable_text
 from schema import oracle
 from schema.connections import Connection
 from schema.fields import column, mapped, node_id
+from schema.inputs import stored_text
 from schema.node import Node
 from schema.scalars import DateTime
 
@@ -85,12 +84,7 @@ _LIKE_SPECIALS = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
 def search_pattern(raw: Any) -> str:
     """A prefix search as the `search` filter's LIKE pattern: case-insensitive, and the
     client's `%` and `_` are plain characters."""
-    text = str(raw)
-    reason = unstorable_text(text)
-    if reason is not None:
-        # The database could not even compare it: a coded error on the field, not a fault.
-        raise GraphQLError(f"`search`: {reason}", extensions={"code": "BAD_USER_INPUT"})
-    return text.strip().lower().translate(_LIKE_SPECIALS) + "%"
+    return stored_text(raw).strip().lower().translate(_LIKE_SPECIALS) + "%"
 
 
 @strawberry.input(description="Narrows a list of members; all given conditions must hold.")
