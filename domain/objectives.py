@@ -3,6 +3,7 @@ transitions, the close and cycle-close rules, ownership, and the objective comma
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -11,14 +12,14 @@ from enum import StrEnum
 from itertools import chain
 from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from domain.alignments import cycles_overlap
 from domain.errors import Problem, UserErrorCode
 from domain.key_results import EXACT, ZERO, DecimalLike, exact, rounded
 from domain.updates import Update
-from domain.validation import Command, Number, Text, Title
+from domain.validation import Command, Text, Title, decimal_number
 
 
 class ObjectiveLevel(StrEnum):
@@ -323,7 +324,17 @@ def _score_range(value: Decimal) -> Decimal:
     return value
 
 
-Score = Annotated[Number, AfterValidator(_score_range)]
+def _score_number(value: Any) -> Decimal:
+    # finalScore is a Float: a client's 2/3 arrives as 0.6666666666666666, beyond the number
+    # grammar's 10 places, yet a fine score. Scores have PROGRESS_PLACES places, so a float is
+    # rounded to them (half-even) before the grammar judges it; text is judged as given.
+    # Trailing zeros are dropped, so 0.2 is kept (and logged) as 0.2.
+    if isinstance(value, float) and math.isfinite(value) and abs(value) < 1e15:
+        return Decimal(format(rounded(Decimal(repr(value))).normalize(), "f"))
+    return decimal_number(value)
+
+
+Score = Annotated[Decimal, BeforeValidator(_score_number), AfterValidator(_score_range)]
 
 
 class CreateObjective(Command):

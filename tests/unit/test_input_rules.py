@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic_core import PydanticCustomError
 
-from domain.errors import Problem, UserErrorCode
-from domain.validation import decimal_number, text_problems, unstorable_text
+from domain.errors import DomainError, Problem, UserErrorCode
+from domain.objectives import CloseObjective
+from domain.validation import decimal_number, parse, text_problems, unstorable_text
 
 # --- numbers ------------------------------------------------------------------------------
 
@@ -126,3 +127,32 @@ def test_text_problems_name_each_field_at_any_depth() -> None:
     ]
     assert all(isinstance(p, Problem) for p in problems)
     assert text_problems({"title": "ok", "n": 3, "none": None}, ("input",)) == []
+
+
+# --- final scores (a Float in the API) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given_", "expected"),
+    [
+        (2 / 3, "0.666667"),  # a client's float: rounded to the scores' six places
+        (0.7, "0.7"),
+        (1, "1"),
+        ("0.25", "0.25"),
+    ],
+)
+def test_a_final_score_has_the_precision_of_scores(given_: object, expected: str) -> None:
+    command = parse(CloseObjective, {"id": 1, "outcome": "ACHIEVED", "finalScore": given_})
+    assert command.final_score == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("given_", "code"),
+    [(1.5, "OUT_OF_RANGE"), ("0.1234567890123", "INVALID_NUMBER"), ("1_0", "INVALID_NUMBER")],
+)
+def test_a_final_score_outside_the_rules_is_refused(given_: object, code: str) -> None:
+    with pytest.raises(DomainError) as refused:
+        parse(CloseObjective, {"id": 1, "outcome": "ACHIEVED", "finalScore": given_})
+    assert [(p.code.value, p.field) for p in refused.value.problems] == [
+        (code, ("input", "finalScore"))
+    ]
