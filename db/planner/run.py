@@ -295,7 +295,7 @@ class _Runner:
         sql = lookup_sql(
             plan.source.name, mapping.lookup, plan.columns, plan.folds, self.tenant_filter
         )
-        rows = await self._fetch(sql, args[mapping.argument])
+        rows = await self._fetch(sql, mapping.convert(args[mapping.argument]))
         rendered, next_work = self._render_all(plan, rows)
         for parent, _ in entries:
             parent[fetch.key] = rendered[0] if rendered else None
