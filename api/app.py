@@ -15,10 +15,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from api import graphiql
+from api.cors import CorsMiddleware, OriginPolicy
 from api.graphql_http import graphql_endpoint
 from api.migrations import head_revision
+from api.outages import OutageLog
 from api.request_log import RequestIdMiddleware
 from api.scim.routes import routes as scim_routes
+from api.security_headers import SecurityHeadersMiddleware
 from api.settings import Settings, get_settings
 from api.subscriptions.hub import EventHub
 from api.subscriptions.protocol import graphql_ws_endpoint
@@ -51,11 +54,11 @@ async def readyz(request: Request) -> JSONResponse:
             },
             503,
         )
+    # Which revision runs tells an attacker which fixes it has: the log says it, not the answer.
     if revision != head_revision():
-        return JSONResponse(
-            {"status": "migrations pending", "revision": revision, "head": head_revision()}, 503
-        )
-    return JSONResponse({"status": "ok", "revision": revision})
+        log.warning("not ready: migrations pending (at %s, head %s)", revision, head_revision())
+        return JSONResponse({"status": "migrations pending"}, 503)
+    return JSONResponse({"status": "ok"})
 
 
 def create_app(
@@ -109,6 +112,12 @@ def create_app(
             await pool.close()
             stop_embedded()
 
+    # One allow-list for CORS and the WebSocket's Origin check.
+    origin_policy = OriginPolicy.of(
+        settings.allowed_origins,
+        allow_credentials=settings.cors_allow_credentials,
+        max_age=settings.cors_max_age,
+    )
     app = Starlette(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
@@ -121,9 +130,15 @@ def create_app(
         ],
         # /graphql gzips its own answers and GraphiQL's assets their route (api/compression.py):
         # no compression middleware wraps every request.
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(CorsMiddleware, policy=origin_policy),
+        ],
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.identities = {}
+    app.state.outages = OutageLog(settings.outage_log_interval)
+    app.state.origin_policy = origin_policy
     return app

@@ -28,11 +28,21 @@ from graphql import GraphQLError, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from api import graphiql, limits, plans
+from api import graphiql, limits, plans, request_errors
 from api.compression import GZIP_MINIMUM_BYTES, accepts_gzip, gzipped
-from api.executor import RequestError, check, execute, execute_standard
+from api.executor import (
+    RequestError,
+    check,
+    document_limits_of,
+    execute,
+    execute_standard,
+    prepare,
+    select_operation,
+)
 from api.identity import IdentityError, credentials_in_url, resolve_graphql_identity
+from api.outages import OutageLog
 from api.request_log import request_id_var
+from api.security_headers import FRAME_POLICY
 from api.settings import Settings
 from db.planner.mapping import ReadContext
 from db.pool import DatabaseFault, fault_of
@@ -43,6 +53,8 @@ log = logging.getLogger(__name__)
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 EXECUTOR_HEADER = "x-okrql-executor"
+# orjson's limit on the nesting of a JSON document.
+MAX_JSON_DEPTH = 1024
 # Identity.role of those who may introspect and use GraphiQL in production.
 ADMIN_ROLE = "ADMIN"
 
@@ -75,10 +87,37 @@ def _response(
     return Response(content, status_code=status, media_type=f"{media_type}; charset=utf-8")
 
 
+def _refused_step(
+    settings: Settings, query: str, operation_name: str | None
+) -> request_errors.Step:
+    """The step of `check` that refused a request: asked again only for a request that failed
+    and has an error without a code, so the hot path pays nothing for it."""
+    try:
+        prepared = prepare(query, document_limits_of(settings))
+    except RequestError:
+        return request_errors.Step.DOCUMENT
+    try:
+        operation = select_operation(prepared, operation_name)
+    except RequestError:
+        return request_errors.Step.OPERATION
+    if operation.operation is OperationType.SUBSCRIPTION:
+        return request_errors.Step.TRANSPORT
+    return request_errors.Step.VARIABLES
+
+
+def _coded_errors(
+    errors: list[GraphQLError], settings: Settings, query: str, operation_name: str | None
+) -> list[dict[str, Any]]:
+    if all(error.extensions and "code" in error.extensions for error in errors):
+        return [dict(e.formatted) for e in errors]
+    step = _refused_step(settings, query, operation_name)
+    return request_errors.formatted(errors, step, operation_named=operation_name is not None)
+
+
 def _request_error(
-    errors: list[GraphQLError], media_type: str, status: int = 400, *, gzip: bool = False
+    errors: list[dict[str, Any]], media_type: str, status: int = 400, *, gzip: bool = False
 ) -> Response:
-    body = {"errors": [e.formatted for e in errors]}
+    body = {"errors": errors}
     # application/json keeps 200 for request errors, as the specification asks.
     return _response(body, media_type, status if media_type == GRAPHQL_RESPONSE else 200, gzip=gzip)
 
@@ -129,7 +168,9 @@ async def _read_params(request: Request) -> dict[str, Any] | Response:
             if name in params:
                 try:
                     params[name] = orjson.loads(params[name])
-                except orjson.JSONDecodeError:
+                except orjson.JSONDecodeError as error:
+                    if _too_deep(error):
+                        return _error(f"`{name}` is nested too deeply.", "BAD_REQUEST", 400)
                     return _error(f"`{name}` is not valid JSON.", "BAD_REQUEST", 400)
         return params
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -140,23 +181,52 @@ async def _read_params(request: Request) -> dict[str, Any] | Response:
         return _error("The request body is too large.", "REQUEST_TOO_LARGE", 413)
     try:
         params = orjson.loads(body)
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as error:
+        if _too_deep(error):
+            return _error(
+                f"The request body is nested too deeply (at most {MAX_JSON_DEPTH} levels).",
+                "BAD_REQUEST",
+                400,
+            )
         # orjson refuses numbers beyond a double (1e400); the standard parser reads them as
         # decimals, so the input rules can refuse them on their field instead.
         try:
             params = json.loads(body, parse_float=decimal.Decimal)
-        except ValueError:
+        except (ValueError, RecursionError):
             return _error("The request body is not valid JSON.", "BAD_REQUEST", 400)
     if not isinstance(params, dict):
         return _error("The request body must be a JSON object.", "BAD_REQUEST", 400)
     return params
 
 
+def _too_deep(error: orjson.JSONDecodeError) -> bool:
+    # orjson stops at MAX_JSON_DEPTH levels; the standard parser would recurse until Python's
+    # own limit and fail with a RecursionError (a 500), so such a body goes no further.
+    return "depth limit" in str(error)
+
+
+def _params_error(params: dict[str, Any]) -> str | None:
+    """What is wrong with the types of the request's parameters (GraphQL-over-HTTP), if
+    anything."""
+    query = params.get("query")
+    if not isinstance(query, str) or not query.strip():
+        return "A `query` string is required."
+    operation_name = params.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        return "`operationName` must be a string."
+    for name in ("variables", "extensions"):
+        value = params.get(name)
+        if value is not None and not isinstance(value, dict):
+            return f"`{name}` must be an object."
+    return None
+
+
 def _database_fault(
-    fault: DatabaseFault, error: Exception, settings: Settings, media_type: str
+    fault: DatabaseFault, error: Exception, request: Request, media_type: str
 ) -> Response:
     """A coded, retryable answer to a database that is down or over its time budget (README
     "Faults"); whatever the request wrote was rolled back with its transaction."""
+    settings: Settings = request.app.state.settings
     request_id = request_id_var.get()
     if fault is DatabaseFault.TIMEOUT:
         log.warning("database time budget exceeded: %s", error)
@@ -167,7 +237,8 @@ def _database_fault(
             media_type,
             504,
         )
-    log.warning("database unavailable: %s: %s", type(error).__name__, error)
+    outages: OutageLog = request.app.state.outages
+    outages.refused(error)
     retry_after = settings.database_retry_after
     message = "The database is unavailable; nothing was written. Retry later."
     extensions = {"code": fault.value, "retryAfter": retry_after, "requestId": request_id}
@@ -200,24 +271,22 @@ async def graphql_endpoint(request: Request) -> Response:
                 return _error(
                     "GraphiQL is only served to administrators in production.", "FORBIDDEN", 403
                 )
-        return HTMLResponse(graphiql.graphiql_html(plans=not settings.is_production))
+        return HTMLResponse(
+            graphiql.graphiql_html(plans=not settings.is_production),
+            headers={"content-security-policy": FRAME_POLICY},
+        )
     media_type = _media_type(request)
     if media_type is None:
         return Response(status_code=406)
     params = await _read_params(request)
     if isinstance(params, Response):
         return params
-    query, operation_name, variables = (
-        params.get("query"),
-        params.get("operationName"),
-        params.get("variables"),
-    )
-    if not isinstance(query, str) or not query.strip():
-        return _error("A `query` string is required.", "BAD_REQUEST", 400, media_type)
-    if operation_name is not None and not isinstance(operation_name, str):
-        return _error("`operationName` must be a string.", "BAD_REQUEST", 400, media_type)
-    if variables is not None and not isinstance(variables, dict):
-        return _error("`variables` must be an object.", "BAD_REQUEST", 400, media_type)
+    problem = _params_error(params)
+    if problem is not None:
+        return _error(problem, "BAD_REQUEST", 400, media_type)
+    query: str = params["query"]
+    operation_name: str | None = params.get("operationName")
+    variables: dict[str, Any] | None = params.get("variables")
     try:
         # Every limit that needs no database, before the caller is even resolved.
         checked = check(settings, query, operation_name, variables)
@@ -231,10 +300,12 @@ async def graphql_endpoint(request: Request) -> Response:
         except IdentityError as error:
             return _error(str(error), error.code, error.status, media_type, **error.headers)
         if checked.introspection and settings.is_production and identity.role != ADMIN_ROLE:
-            return _request_error([limits.introspection_disabled_error()], media_type)
+            return _request_error(
+                [dict(limits.introspection_disabled_error().formatted)], media_type
+            )
         trace = (
             plans.trace_for(params["extensions"], settings, identity, checked.operation.operation)
-            if "extensions" in params
+            if params.get("extensions")
             else None
         )
         limiter = _rate_limiter(request)
@@ -268,11 +339,12 @@ async def graphql_endpoint(request: Request) -> Response:
                     ctx, settings, query, operation_name, variables, checked, trace
                 )
     except RequestError as error:
-        return _request_error(error.errors, media_type, gzip=accepts_gzip(request))
+        errors = _coded_errors(error.errors, settings, query, operation_name)
+        return _request_error(errors, media_type, gzip=accepts_gzip(request))
     except Exception as error:
         fault = fault_of(error)
         if fault is not None:
-            return _database_fault(fault, error, settings, media_type)
+            return _database_fault(fault, error, request, media_type)
         request_id = request_id_var.get()
         log.exception("unexpected error while executing a GraphQL request")
         return _response(
@@ -288,6 +360,9 @@ async def graphql_endpoint(request: Request) -> Response:
             media_type,
             500 if media_type == GRAPHQL_RESPONSE else 200,
         )
+    outages: OutageLog = request.app.state.outages
+    if outages.active:
+        outages.served()
     body["extensions"] = {
         "cost": {"requested": checked.cost, "limit": settings.max_query_cost},
     }

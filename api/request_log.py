@@ -89,9 +89,12 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            if self.log.isEnabledFor(logging.DEBUG) or status >= 500:
+            # 503 and 504 are the database's faults, logged where they are answered (an
+            # outage once, api/outages.py), not once per request here.
+            error = status >= 500 and status not in (503, 504)
+            if error or self.log.isEnabledFor(logging.DEBUG):
                 self.log.log(
-                    logging.ERROR if status >= 500 else logging.DEBUG,
+                    logging.ERROR if error else logging.DEBUG,
                     "%s %s %s",
                     scope["method"],
                     scope["path"],

@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.webhooks import UrlPolicy
 
+# The local dev servers of a frontend, on any port (api/cors.py).
+DEVELOPMENT_ORIGINS = ("http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*")
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -105,6 +108,17 @@ class Settings(BaseSettings):
     # unspecified addresses. Unset: allowed in development, refused in production.
     webhook_allow_http: bool | None = None
     webhook_allow_private_hosts: bool | None = None
+    # Browsers (api/cors.py, README "Configuration"): the origins whose pages may call the API
+    # and open its WebSocket, comma-separated, `:*` for any port. Unset: http://localhost:*,
+    # http://127.0.0.1:* and http://[::1]:* in development, none in production.
+    cors_origins: str | None = None
+    # Whether those pages may send cookies or TLS client certificates with their requests
+    # (Access-Control-Allow-Credentials); okrql itself reads only the Authorization header.
+    cors_allow_credentials: bool = False
+    # Seconds a browser may keep a preflight's answer.
+    cors_max_age: int = 600
+    # Seconds between the summaries of a database outage's refused requests (api/outages.py).
+    outage_log_interval: float = 30.0
 
     @model_validator(mode="after")
     def _tenant_filter_stays_on_in_production(self) -> Settings:
@@ -125,6 +139,12 @@ class Settings(BaseSettings):
             allow_http=allowed(self.webhook_allow_http),
             allow_private_hosts=allowed(self.webhook_allow_private_hosts),
         )
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        if self.cors_origins is None:
+            return () if self.is_production else DEVELOPMENT_ORIGINS
+        return tuple(o.strip() for o in self.cors_origins.split(",") if o.strip())
 
     @property
     def jwt_configured(self) -> bool:

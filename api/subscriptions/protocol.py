@@ -3,7 +3,13 @@
 The client authenticates in `connection_init` (its payload may carry `Authorization` and
 `X-Organization`, as HTTP headers do; the upgrade request's own headers count too). Each
 `subscribe` is validated like any request, must be one subscription field, and is then served
-by the planner for every matching event the hub announces.
+by the planner for every matching event the hub announces; its request errors carry the
+codes of HTTP's (api/request_errors.py).
+
+A browser's handshake from an Origin that is neither the server's own nor allowed (api/cors.py)
+is refused (403). A message that is not a JSON object in a text frame (a binary frame, invalid
+or too deeply nested JSON) closes the connection with 4400, as the protocol asks for invalid
+messages.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from graphql.execution.values import get_argument_values
 from starlette.datastructures import Headers
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from api import request_errors
+from api.cors import OriginPolicy, websocket_origin_allowed
 from api.executor import (
     RequestError,
     coerce_variables,
@@ -125,18 +133,33 @@ class _Connection:
     async def subscribe(self, message: dict[str, Any]) -> None:
         op_id = message.get("id")
         payload = message.get("payload") or {}
-        if not isinstance(op_id, str) or op_id in self.subscriptions:
+        if not isinstance(op_id, str) or not isinstance(payload, dict):
+            await self.websocket.close(4400, "Invalid subscribe message")
+            return
+        if op_id in self.subscriptions:
             await self.websocket.close(4409, f"Subscriber for {op_id} already exists")
             return
+        step = request_errors.Step.DOCUMENT
+        operation_name = payload.get("operationName")
         try:
-            prepared = prepare(str(payload.get("query") or ""), document_limits_of(self.settings))
-            operation = select_operation(prepared, payload.get("operationName"))
+            if not isinstance(payload.get("query"), str):
+                raise RequestError([_bad_request("The payload needs a `query` string.")])
+            if operation_name is not None and not isinstance(operation_name, str):
+                raise RequestError([_bad_request("`operationName` must be a string.")])
+            if not isinstance(payload.get("variables") or {}, dict):
+                raise RequestError([_bad_request("`variables` must be an object.")])
+            prepared = prepare(payload["query"], document_limits_of(self.settings))
+            step = request_errors.Step.OPERATION
+            operation = select_operation(prepared, operation_name)
+            step = request_errors.Step.TRANSPORT
             if operation.operation is not OperationType.SUBSCRIPTION:
                 raise RequestError([GraphQLError("Only subscriptions are served here.")])
+            step = request_errors.Step.VARIABLES
             coerced = coerce_variables(operation, payload.get("variables"))
             plan = compile_operation(schema._schema, operation, prepared.fragments, coerced.coerced)
             fetches = plan.root.fetches
             if len(fetches) != 1:
+                step = request_errors.Step.DOCUMENT
                 raise RequestError([GraphQLError("Subscribe to exactly one field.")])
             fetch = fetches[0]
             arguments = get_argument_values(fetch.field_def, fetch.field_node, coerced)
@@ -146,9 +169,10 @@ class _Connection:
                     [GraphQLError(p, extensions={"code": "BAD_USER_INPUT"}) for p in problems]
                 )
         except RequestError as error:
-            await self.send(
-                {"id": op_id, "type": "error", "payload": [e.formatted for e in error.errors]}
+            errors = request_errors.formatted(
+                error.errors, step, operation_named=operation_name is not None
             )
+            await self.send({"id": op_id, "type": "error", "payload": errors})
             return
         event_types = fetch.mapping.event_types  # type: ignore[union-attr]
         subscription = _Subscription(
@@ -167,22 +191,61 @@ class _Connection:
             self.complete(op_id)
 
 
+def _bad_request(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": request_errors.BAD_REQUEST})
+
+
+class InvalidMessageError(Exception):
+    """A frame that is no graphql-transport-ws message: the connection closes with 4400."""
+
+
+async def _receive(websocket: WebSocket) -> dict[str, Any]:
+    """The next message: a JSON object in a text frame."""
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+    text = message.get("text")
+    if text is None:
+        raise InvalidMessageError("Binary frames are not accepted")
+    try:
+        # orjson stops at 1,024 levels of nesting, where the standard parser would recurse
+        # until Python's limit and end the connection abnormally.
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        raise InvalidMessageError("Invalid message: not JSON, or nested too deeply") from None
+    if not isinstance(value, dict):
+        raise InvalidMessageError("Invalid message: not a JSON object")
+    return value
+
+
 async def graphql_ws_endpoint(websocket: WebSocket) -> None:
+    policy: OriginPolicy = websocket.app.state.origin_policy
+    if not websocket_origin_allowed(websocket.scope, policy):
+        # Before accepting: the browser's handshake fails with 403.
+        await websocket.close(4403, "Origin not allowed")
+        return
     if SUBPROTOCOL not in websocket.scope.get("subprotocols", []):
         await websocket.close(4406, "Subprotocol not acceptable")
         return
     await websocket.accept(subprotocol=SUBPROTOCOL)
     try:
-        init = await asyncio.wait_for(websocket.receive_json(), INIT_TIMEOUT_SECONDS)
-    except (TimeoutError, WebSocketDisconnect, ValueError):
+        init = await asyncio.wait_for(_receive(websocket), INIT_TIMEOUT_SECONDS)
+    except InvalidMessageError as error:
+        await websocket.close(4400, str(error))
+        return
+    except (TimeoutError, WebSocketDisconnect):
         with contextlib.suppress(Exception):
             await websocket.close(4408, "Connection initialisation timeout")
         return
-    if not isinstance(init, dict) or init.get("type") != "connection_init":
+    if init.get("type") != "connection_init":
         await websocket.close(4400, "Expected connection_init")
         return
     try:
-        init_request = _InitRequest(websocket, init.get("payload") or {})
+        payload = init.get("payload") or {}
+        if not isinstance(payload, dict):
+            await websocket.close(4400, "Invalid connection_init payload")
+            return
+        init_request = _InitRequest(websocket, payload)
         identity = await resolve_graphql_identity(init_request)  # type: ignore[arg-type]
     except IdentityError:
         await websocket.close(4403, "Forbidden")
@@ -193,8 +256,8 @@ async def graphql_ws_endpoint(websocket: WebSocket) -> None:
     await connection.send({"type": "connection_ack"})
     try:
         while True:
-            message = await websocket.receive_json()
-            kind = message.get("type") if isinstance(message, dict) else None
+            message = await _receive(websocket)
+            kind = message.get("type")
             if kind == "ping":
                 await connection.send({"type": "pong"})
             elif kind == "pong":
@@ -209,7 +272,10 @@ async def graphql_ws_endpoint(websocket: WebSocket) -> None:
             else:
                 await websocket.close(4400, f"Unexpected message type {kind!r}")
                 return
-    except (WebSocketDisconnect, ValueError):
+    except InvalidMessageError as error:
+        with contextlib.suppress(Exception):
+            await websocket.close(4400, str(error))
+    except WebSocketDisconnect:
         pass
     finally:
         connection.close_all()
