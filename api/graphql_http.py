@@ -161,7 +161,7 @@ def _rate_limiter(request: Request) -> limits.LeakyBucket | None:
     return limiter
 
 
-async def _read_params(request: Request) -> dict[str, Any] | Response:
+async def _read_params(request: Request, media_type: str) -> dict[str, Any] | Response:
     if request.method == "GET":
         params: dict[str, Any] = dict(request.query_params)
         for name in ("variables", "extensions"):
@@ -170,15 +170,19 @@ async def _read_params(request: Request) -> dict[str, Any] | Response:
                     params[name] = orjson.loads(params[name])
                 except orjson.JSONDecodeError as error:
                     if _too_deep(error):
-                        return _error(f"`{name}` is nested too deeply.", "BAD_REQUEST", 400)
-                    return _error(f"`{name}` is not valid JSON.", "BAD_REQUEST", 400)
+                        return _error(
+                            f"`{name}` is nested too deeply.", "BAD_REQUEST", 400, media_type
+                        )
+                    return _error(f"`{name}` is not valid JSON.", "BAD_REQUEST", 400, media_type)
         return params
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type != JSON:
-        return _error("Send GraphQL requests as application/json.", "UNSUPPORTED_MEDIA_TYPE", 415)
+        return _error(
+            "Send GraphQL requests as application/json.", "UNSUPPORTED_MEDIA_TYPE", 415, media_type
+        )
     body = await _read_body(request, request.app.state.settings.max_body_bytes)
     if body is None:
-        return _error("The request body is too large.", "REQUEST_TOO_LARGE", 413)
+        return _error("The request body is too large.", "REQUEST_TOO_LARGE", 413, media_type)
     try:
         params = orjson.loads(body)
     except orjson.JSONDecodeError as error:
@@ -187,15 +191,16 @@ async def _read_params(request: Request) -> dict[str, Any] | Response:
                 f"The request body is nested too deeply (at most {MAX_JSON_DEPTH} levels).",
                 "BAD_REQUEST",
                 400,
+                media_type,
             )
         # orjson refuses numbers beyond a double (1e400); the standard parser reads them as
         # decimals, so the input rules can refuse them on their field instead.
         try:
             params = json.loads(body, parse_float=decimal.Decimal)
         except (ValueError, RecursionError):
-            return _error("The request body is not valid JSON.", "BAD_REQUEST", 400)
+            return _error("The request body is not valid JSON.", "BAD_REQUEST", 400, media_type)
     if not isinstance(params, dict):
-        return _error("The request body must be a JSON object.", "BAD_REQUEST", 400)
+        return _error("The request body must be a JSON object.", "BAD_REQUEST", 400, media_type)
     return params
 
 
@@ -278,7 +283,7 @@ async def graphql_endpoint(request: Request) -> Response:
     media_type = _media_type(request)
     if media_type is None:
         return Response(status_code=406)
-    params = await _read_params(request)
+    params = await _read_params(request, media_type)
     if isinstance(params, Response):
         return params
     problem = _params_error(params)

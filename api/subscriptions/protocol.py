@@ -146,7 +146,8 @@ class _Connection:
                 raise RequestError([_bad_request("The payload needs a `query` string.")])
             if operation_name is not None and not isinstance(operation_name, str):
                 raise RequestError([_bad_request("`operationName` must be a string.")])
-            if not isinstance(payload.get("variables") or {}, dict):
+            variables = payload.get("variables")
+            if variables is not None and not isinstance(variables, dict):
                 raise RequestError([_bad_request("`variables` must be an object.")])
             prepared = prepare(payload["query"], document_limits_of(self.settings))
             step = request_errors.Step.OPERATION
