@@ -255,3 +255,4 @@ async def test_variables_nested_too_deeply_over_get_are_a_coded_400(
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert "nested too deeply" in response.json()["errors"][0]["message"]
