@@ -24,7 +24,7 @@ import logging
 from typing import Any
 
 import orjson
-from graphql import GraphQLError, OperationType
+from graphql import GraphQLError, GraphQLSyntaxError, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -110,7 +110,11 @@ def _coded_errors(
 ) -> list[dict[str, Any]]:
     if all(error.extensions and "code" in error.extensions for error in errors):
         return [dict(e.formatted) for e in errors]
-    step = _refused_step(settings, query, operation_name)
+    step = (
+        request_errors.Step.DOCUMENT
+        if any(isinstance(error, GraphQLSyntaxError) for error in errors)
+        else _refused_step(settings, query, operation_name)
+    )
     return request_errors.formatted(errors, step, operation_named=operation_name is not None)
 
 
