@@ -23,10 +23,14 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-METHODS = "GET, POST, OPTIONS"
-# The request headers okrql reads (README "Authentication"), and those clients send anyway.
+# PUT and DELETE are graphql-sse's single-connection mode (reserve a stream, stop an
+# operation); a route that serves neither answers them 405.
+METHODS = "GET, POST, PUT, DELETE, OPTIONS"
+# The request headers okrql reads (README "Authentication"), those clients send anyway, and
+# graphql-sse's stream token.
 ALLOWED_HEADERS = (
-    "Accept, Authorization, Content-Type, X-Organization, X-Invitation-Token, X-Request-Id"
+    "Accept, Authorization, Content-Type, X-Organization, X-Invitation-Token, X-Request-Id, "
+    "X-GraphQL-Event-Stream-Token"
 )
 # What a page may read besides the CORS-safelisted response headers.
 EXPOSED_HEADERS = "X-Request-Id, Retry-After"

@@ -46,9 +46,8 @@ async def test_a_preflight_from_an_allowed_origin_is_answered(
     response = await configured.options("/graphql", headers=_preflight(APP))
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == APP
-    assert set(response.headers["access-control-allow-methods"].split(", ")) == {
-        "GET", "POST", "OPTIONS"
-    }  # fmt: skip
+    methods = set(response.headers["access-control-allow-methods"].split(", "))
+    assert {"GET", "POST", "OPTIONS"} <= methods
     allowed = {
         h.strip().lower() for h in response.headers["access-control-allow-headers"].split(",")
     }

@@ -9,6 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
+from api.app import create_app
+from api.settings import Settings
+from tests.servers import serving
+
 RESPONSE_TYPE = "application/graphql-response+json"
 PARSE = "GRAPHQL_PARSE_FAILED"
 INVALID = "GRAPHQL_VALIDATION_FAILED"
@@ -256,3 +260,42 @@ async def test_variables_nested_too_deeply_over_get_are_a_coded_400(
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     assert "nested too deeply" in response.json()["errors"][0]["message"]
+
+
+async def test_a_deep_body_leaves_the_keep_alive_connection_serving(
+    database_url: str, org: dict[str, Any]
+) -> None:
+    # given a live server (uvicorn) and one keep-alive connection to it
+    app = create_app(Settings(environment="development", webhook_worker=False), url=database_url)
+    async with (
+        serving(app) as port,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client,
+    ):
+        headers = {"content-type": "application/json", "accept": RESPONSE_TYPE,
+                   "x-organization": org["slug"]}  # fmt: skip
+        # when a body nested 100,000 levels comes first
+        deep = await client.post("/graphql", content=_nested(100_000), headers=headers)
+        # then it is a coded JSON 400, and the same connection answers the next request
+        assert deep.status_code == 400
+        assert deep.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+        after = await client.post(
+            "/graphql", content=b'{"query": "{ __typename }"}', headers=headers
+        )
+        assert after.status_code == 200
+        assert after.json()["data"] == {"__typename": "Query"}
+        assert after.extensions["network_stream"] is deep.extensions["network_stream"]
+
+
+async def test_a_deep_body_with_a_number_beyond_a_double_is_a_coded_400(
+    http: httpx.AsyncClient, org: dict[str, Any]
+) -> None:
+    # orjson refuses 1e400 and hands the body to the standard parser, which recurses
+    body = '{"query": "{__typename}", "variables": {"a": ' + "[" * 1_020 + "1e400" + "]" * 1_020
+    response = await http.post(
+        "/graphql",
+        content=body + "}}",
+        headers={"content-type": "application/json", "accept": RESPONSE_TYPE,
+                 "x-organization": org["slug"]},
+    )  # fmt: skip
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
