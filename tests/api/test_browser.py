@@ -43,7 +43,7 @@ CHECK_IN = """mutation ($input: CreateCheckInInput!) {
 
 PAGE = """<!doctype html>
 <html><head><title>running</title></head><body><pre id="result"></pre><script>
-const api = API, organization = ORGANIZATION, keyResult = KEY_RESULT;
+/*CONFIG*/
 const headers = {"content-type": "application/json", "x-organization": organization};
 const out = {};
 const post = (query, variables) => fetch(api, {
@@ -86,16 +86,10 @@ function subscribe() {
 
 
 def _page(api: str, organization: str, key_result: str) -> bytes:
-    return (
-        PAGE.replace("API", json.dumps(api), 1)
-        .replace("ORGANIZATION", json.dumps(organization), 1)
-        .replace("KEY_RESULT", json.dumps(key_result), 1)
-        .replace("SUBSCRIPTION};", json.dumps(SUBSCRIPTION) + "};", 1)
-        .replace("{query: SUBSCRIPTION}", "{query: " + json.dumps(SUBSCRIPTION) + "}", 1)
-        .replace("post(QUERY)", "post(" + json.dumps(QUERY) + ")", 1)
-        .replace("post(CHECK_IN,", "post(" + json.dumps(CHECK_IN) + ",", 1)
-        .encode()
-    )
+    config = {"api": api, "organization": organization, "keyResult": key_result,
+              "QUERY": QUERY, "SUBSCRIPTION": SUBSCRIPTION, "CHECK_IN": CHECK_IN}  # fmt: skip
+    constants = ", ".join(f"{name} = {json.dumps(value)}" for name, value in config.items())
+    return PAGE.replace("/*CONFIG*/", f"const {constants};").encode()
 
 
 @contextlib.asynccontextmanager
