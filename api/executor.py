@@ -33,7 +33,7 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_variable_values
 from graphql.language import Visitor
 
-from api import limits
+from api import limits, request_errors
 from api.settings import Settings
 from db.planner.describe import describe
 from db.planner.plan import OperationPlan, compile_operation
@@ -123,14 +123,15 @@ def prepare(query: str, document_limits: limits.DocumentLimits) -> PreparedDocum
     try:
         document = limits.parse_document(query, document_limits)
     except GraphQLError as error:
-        raise RequestError([error]) from None
+        raise RequestError(request_errors.coded([error], request_errors.PARSE_FAILED)) from None
     # The limits first: they are cheap, and spare the standard rules hostile documents.
     errors = validate(schema._schema, document, limits.limit_rules(document_limits))
+    if not errors:
+        errors = validate(
+            schema._schema, document, hide_suggestions=document_limits.hide_suggestions
+        )
     if errors:
-        raise RequestError(list(errors))
-    errors = validate(schema._schema, document, hide_suggestions=document_limits.hide_suggestions)
-    if errors:
-        raise RequestError(list(errors))
+        raise RequestError(request_errors.coded(errors, request_errors.VALIDATION_FAILED))
     operations: dict[str | None, OperationDefinitionNode] = {}
     fragments: dict[str, FragmentDefinitionNode] = {}
     for definition in document.definitions:
@@ -154,11 +155,21 @@ def prepare(query: str, document_limits: limits.DocumentLimits) -> PreparedDocum
 def select_operation(prepared: PreparedDocument, name: str | None) -> OperationDefinitionNode:
     if name is None:
         if len(prepared.operations) != 1:
-            raise RequestError([GraphQLError("An operation name is required.")])
+            raise RequestError(
+                request_errors.coded(
+                    [GraphQLError("An operation name is required.")],
+                    request_errors.OPERATION_NAME_REQUIRED,
+                )
+            )
         return next(iter(prepared.operations.values()))
     operation = prepared.operations.get(name)
     if operation is None:
-        raise RequestError([GraphQLError(f"Unknown operation named {name!r}.")])
+        raise RequestError(
+            request_errors.coded(
+                [GraphQLError(f"Unknown operation named {name!r}.")],
+                request_errors.OPERATION_NOT_FOUND,
+            )
+        )
     return operation
 
 
@@ -176,7 +187,7 @@ def coerce_variables(
         hide_suggestions=hide_suggestions,
     )
     if isinstance(result, list):
-        raise RequestError(result)
+        raise RequestError(request_errors.coded(result, request_errors.BAD_USER_INPUT))
     return result
 
 
@@ -204,7 +215,12 @@ def check(
     prepared = prepare(query, document_limits)
     operation = select_operation(prepared, operation_name)
     if operation.operation is OperationType.SUBSCRIPTION:
-        raise RequestError([GraphQLError("Subscriptions are served over WebSocket only.")])
+        raise RequestError(
+            request_errors.coded(
+                [GraphQLError("Subscriptions are served over WebSocket or Server-Sent Events.")],
+                request_errors.OPERATION_NOT_SUPPORTED,
+            )
+        )
     coerced = coerce_variables(
         operation, variables, hide_suggestions=document_limits.hide_suggestions
     )

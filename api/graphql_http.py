@@ -24,20 +24,17 @@ import logging
 from typing import Any
 
 import orjson
-from graphql import GraphQLError, GraphQLSyntaxError, OperationType
+from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from api import graphiql, limits, plans, request_errors
+from api import graphiql, limits, plans
 from api.compression import GZIP_MINIMUM_BYTES, accepts_gzip, gzipped
 from api.executor import (
     RequestError,
     check,
-    document_limits_of,
     execute,
     execute_standard,
-    prepare,
-    select_operation,
 )
 from api.identity import IdentityError, credentials_in_url, resolve_graphql_identity
 from api.outages import OutageLog
@@ -85,37 +82,6 @@ def _response(
             headers={"content-encoding": "gzip", "vary": "Accept-Encoding"},
         )
     return Response(content, status_code=status, media_type=f"{media_type}; charset=utf-8")
-
-
-def _refused_step(
-    settings: Settings, query: str, operation_name: str | None
-) -> request_errors.Step:
-    """The step of `check` that refused a request: asked again only for a request that failed
-    and has an error without a code, so the hot path pays nothing for it."""
-    try:
-        prepared = prepare(query, document_limits_of(settings))
-    except RequestError:
-        return request_errors.Step.DOCUMENT
-    try:
-        operation = select_operation(prepared, operation_name)
-    except RequestError:
-        return request_errors.Step.OPERATION
-    if operation.operation is OperationType.SUBSCRIPTION:
-        return request_errors.Step.TRANSPORT
-    return request_errors.Step.VARIABLES
-
-
-def _coded_errors(
-    errors: list[GraphQLError], settings: Settings, query: str, operation_name: str | None
-) -> list[dict[str, Any]]:
-    if all(error.extensions and "code" in error.extensions for error in errors):
-        return [dict(e.formatted) for e in errors]
-    step = (
-        request_errors.Step.DOCUMENT
-        if any(isinstance(error, GraphQLSyntaxError) for error in errors)
-        else _refused_step(settings, query, operation_name)
-    )
-    return request_errors.formatted(errors, step, operation_named=operation_name is not None)
 
 
 def _request_error(
@@ -348,7 +314,7 @@ async def graphql_endpoint(request: Request) -> Response:
                     ctx, settings, query, operation_name, variables, checked, trace
                 )
     except RequestError as error:
-        errors = _coded_errors(error.errors, settings, query, operation_name)
+        errors = [dict(e.formatted) for e in error.errors]
         return _request_error(errors, media_type, gzip=accepts_gzip(request))
     except Exception as error:
         fault = fault_of(error)

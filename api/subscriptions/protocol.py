@@ -139,7 +139,6 @@ class _Connection:
         if op_id in self.subscriptions:
             await self.websocket.close(4409, f"Subscriber for {op_id} already exists")
             return
-        step = request_errors.Step.DOCUMENT
         operation_name = payload.get("operationName")
         try:
             if not isinstance(payload.get("query"), str):
@@ -150,18 +149,24 @@ class _Connection:
             if variables is not None and not isinstance(variables, dict):
                 raise RequestError([_bad_request("`variables` must be an object.")])
             prepared = prepare(payload["query"], document_limits_of(self.settings))
-            step = request_errors.Step.OPERATION
             operation = select_operation(prepared, operation_name)
-            step = request_errors.Step.TRANSPORT
             if operation.operation is not OperationType.SUBSCRIPTION:
-                raise RequestError([GraphQLError("Only subscriptions are served here.")])
-            step = request_errors.Step.VARIABLES
+                raise RequestError(
+                    request_errors.coded(
+                        [GraphQLError("Only subscriptions are served here.")],
+                        request_errors.OPERATION_NOT_SUPPORTED,
+                    )
+                )
             coerced = coerce_variables(operation, payload.get("variables"))
             plan = compile_operation(schema._schema, operation, prepared.fragments, coerced.coerced)
             fetches = plan.root.fetches
             if len(fetches) != 1:
-                step = request_errors.Step.DOCUMENT
-                raise RequestError([GraphQLError("Subscribe to exactly one field.")])
+                raise RequestError(
+                    request_errors.coded(
+                        [GraphQLError("Subscribe to exactly one field.")],
+                        request_errors.VALIDATION_FAILED,
+                    )
+                )
             fetch = fetches[0]
             arguments = get_argument_values(fetch.field_def, fetch.field_node, coerced)
             problems = filter_problems(arguments)
@@ -170,9 +175,7 @@ class _Connection:
                     [GraphQLError(p, extensions={"code": "BAD_USER_INPUT"}) for p in problems]
                 )
         except RequestError as error:
-            errors = request_errors.formatted(
-                error.errors, step, operation_named=operation_name is not None
-            )
+            errors = [dict(e.formatted) for e in error.errors]
             await self.send({"id": op_id, "type": "error", "payload": errors})
             return
         event_types = fetch.mapping.event_types  # type: ignore[union-attr]
