@@ -88,7 +88,7 @@ def create_app(
         )
         app.state.pool = pool
         # Live subscriptions hear committed events through one LISTEN connection.
-        hub = EventHub(resolved_url, pool)
+        hub = EventHub(resolved_url, pool, catch_up_limit=settings.live_catch_up_limit)
         await hub.start()
         app.state.hub = hub
         worker = WebhookWorker(pool, settings) if webhook_worker else None

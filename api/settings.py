@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     rate_limit_refill_per_second: float = 200_000.0
     # The most check-ins one createCheckIns may carry (README "Integrations").
     max_bulk_check_ins: int = 100
+    # Live subscriptions (README "Subscriptions"): the most missed events of one organisation
+    # replayed after the LISTEN connection was away; beyond it, subscribers get EVENTS_MISSED.
+    live_catch_up_limit: int = 1000
     # Authentication (see the README). A JWT is verified with the HS256 secret, or the
     # RS256/ES256 public key (PEM text or a file), or the keys of a JWKS file; its issuer and
     # audience must match. A production server refuses to start without them.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from db.progress import Connection
@@ -20,3 +21,26 @@ async def event_facts(
         return None
     row = await conn.fetchrow(query("subscriptions", name), organization_id, subject_id)
     return None if row is None else dict(row)
+
+
+async def missed_events(
+    conn: Connection,
+    organization_id: int,
+    after_id: int,
+    event_types: Collection[str],
+    delivered: Collection[int],
+    limit: int,
+) -> list[dict[str, Any]]:
+    """The organisation's events of `event_types` after `after_id` not among `delivered`, oldest
+    first, at most `limit` (call under the organisation's tenant binding)."""
+    rows = await conn.fetch(
+        query("subscriptions", "missed_events"),
+        organization_id, after_id, sorted(event_types), list(delivered), limit,
+    )  # fmt: skip
+    return [dict(row) for row in rows]
+
+
+async def last_event_id(conn: Connection) -> int:
+    """The newest event id handed out so far, committed or not (0 before the first)."""
+    value: int = await conn.fetchval(query("subscriptions", "last_event_id"))
+    return value

@@ -5,6 +5,16 @@ Every event row is announced on the `okrql_events` channel when its transaction 
 through any instance, and never of a change that was rolled back. For each event the hub
 reads what filters need once (db/subscriptions.py), then each interested subscriber renders
 its own selection under its own identity.
+
+NOTIFY reaches only the connections listening when it is sent: while the LISTEN connection is
+away (the database restarting, a network cut) announcements are lost. Events are rows, so
+after reconnecting the hub reads the events it missed and delivers them in order before
+anything heard since. It remembers the ids it delivered recently, so nothing is delivered
+twice, and starts reading at the oldest of them, so an event whose transaction began before
+newer ones and committed while the hub was away is not skipped. A gap it cannot fill (more
+missed events of an organisation than `catch_up_limit`, or announcements dropped by a full
+queue) ends that organisation's subscriptions with the code EVENTS_MISSED, for clients to
+refetch and subscribe again rather than go on believing they missed nothing.
 """
 
 from __future__ import annotations
@@ -12,20 +22,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import asyncpg
 import orjson
 
-from db.subscriptions import event_facts
+from db.subscriptions import event_facts, last_event_id, missed_events
 from db.tenancy import tenant_transaction
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "okrql_events"
 _RECONNECT_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
+# How many delivered event ids the hub remembers: a catch-up starts at the oldest of them.
+_REMEMBERED = 10_000
+EVENTS_MISSED = "EVENTS_MISSED"
+MISSED_MESSAGE = (
+    "Live events were missed while the server was away from the database, more than it"
+    " replays: refetch, then subscribe again."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,16 +60,30 @@ class Subscriber(Protocol):
 
     async def deliver(self, event: Event) -> None: ...
 
+    async def missed(self, code: str, message: str) -> None:
+        """End the subscription with a coded error: events it should have had are lost."""
+        ...
+
 
 class EventHub:
-    def __init__(self, url: str, pool: asyncpg.Pool[Any]) -> None:
+    def __init__(self, url: str, pool: asyncpg.Pool[Any], *, catch_up_limit: int = 1000) -> None:
         self._url = url
         self._pool = pool
+        self._catch_up_limit = catch_up_limit
         self._subscribers: dict[int, set[Subscriber]] = defaultdict(set)
-        self._queue: asyncio.Queue[str] = asyncio.Queue(maxsize=10_000)
+        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
         self.listening = asyncio.Event()
+        # Delivered (or queued) event ids, newest last; the set answers "seen?" in O(1).
+        self._recent: deque[int] = deque()
+        self._seen: set[int] = set()
+        # The newest event id when the hub first listened: where a catch-up starts before
+        # anything was heard.
+        self._baseline: int | None = None
+        # Announcements heard while catching up, delivered after the missed events.
+        self._held: list[dict[str, Any]] | None = None
+        self._endings: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self._tasks = [
@@ -62,9 +93,9 @@ class EventHub:
 
     async def stop(self) -> None:
         self._stopping.set()
-        for task in self._tasks:
+        for task in [*self._tasks, *self._endings]:
             task.cancel()
-        for task in self._tasks:
+        for task in [*self._tasks, *self._endings]:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
@@ -74,14 +105,45 @@ class EventHub:
     def unsubscribe(self, subscriber: Subscriber) -> None:
         self._subscribers[subscriber.organization_id].discard(subscriber)
 
+    def subscriber_count(self, organization_id: int) -> int:
+        return len(self._subscribers.get(organization_id, ()))
+
     def _heard(self, connection: Any, pid: int, channel: str, payload: object) -> None:
+        announced = orjson.loads(str(payload))
+        if self._held is not None:
+            self._held.append(announced)
+        else:
+            self._offer(announced)
+
+    def _offer(self, announced: dict[str, Any]) -> None:
+        """Queue an event for delivery unless it was already delivered."""
+        event_id = announced["event_id"]
+        if event_id in self._seen:
+            return
         try:
-            self._queue.put_nowait(str(payload))
+            self._queue.put_nowait(announced)
         except asyncio.QueueFull:
-            log.error("event queue full: an event was dropped for live subscribers")
+            log.error("event queue full: live subscribers of an organisation lose an event")
+            self._end_all(announced["organization_id"], {announced["type"]})
+            return
+        self._seen.add(event_id)
+        self._recent.append(event_id)
+        if len(self._recent) > _REMEMBERED:
+            self._seen.discard(self._recent.popleft())
+
+    def _end_all(self, organization_id: int, event_types: set[str]) -> None:
+        ended = [
+            s for s in self._subscribers.get(organization_id, ()) if s.event_types & event_types
+        ]
+        for subscriber in ended:
+            self.unsubscribe(subscriber)
+            task = asyncio.create_task(subscriber.missed(EVENTS_MISSED, MISSED_MESSAGE))
+            self._endings.add(task)
+            task.add_done_callback(self._endings.discard)
 
     async def _listen(self) -> None:
-        """Keep one LISTEN connection open, reconnecting (with a bounded delay) when it drops."""
+        """Keep one LISTEN connection open, reconnecting (with a bounded delay) when it drops,
+        and catching up with what was committed while it was away."""
         attempt = 0
         while not self._stopping.is_set():
             try:
@@ -92,26 +154,76 @@ class EventHub:
                 log.warning("cannot LISTEN for events (%s); retrying in %ss", error, delay)
                 await asyncio.sleep(delay)
                 continue
-            attempt = 0
             lost = asyncio.Event()
             conn.add_termination_listener(lambda _, lost=lost: lost.set())
             try:
+                self._held = []
                 await conn.add_listener(CHANNEL, self._heard)
+                try:
+                    await self._catch_up(conn)
+                finally:
+                    held, self._held = self._held, None
+                for announced in held:
+                    self._offer(announced)
+                attempt = 0
                 self.listening.set()
                 await lost.wait()
                 log.warning("the LISTEN connection was lost; reconnecting")
+            except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+                # Nothing heard meanwhile was remembered: the next catch-up reads it again.
+                delay = _RECONNECT_DELAYS[min(attempt, len(_RECONNECT_DELAYS) - 1)]
+                attempt += 1
+                log.warning("cannot catch up with events (%s); retrying in %ss", error, delay)
+                await asyncio.sleep(delay)
             finally:
                 self.listening.clear()
                 with contextlib.suppress(Exception):
                     await conn.close(timeout=2)
 
+    async def _catch_up(self, conn: asyncpg.Connection[Any]) -> None:
+        """Queue, in order, the events committed since the oldest remembered one that were
+        not delivered, for the organisations with subscribers."""
+        if self._baseline is None:
+            # The first connection: no subscription was promised anything before it.
+            self._baseline = await last_event_id(conn)
+            return
+        after_id = self._recent[0] - 1 if self._recent else self._baseline
+        delivered = list(self._seen)
+        missed: list[dict[str, Any]] = []
+        for organization_id, subscribers in list(self._subscribers.items()):
+            event_types = {t for s in subscribers for t in s.event_types}
+            if not event_types:
+                continue
+            async with (
+                self._pool.acquire() as pooled,
+                tenant_transaction(pooled, organization_id, mode="read"),
+            ):
+                rows = await missed_events(
+                    pooled, organization_id, after_id, event_types, delivered,
+                    self._catch_up_limit + 1,
+                )  # fmt: skip
+            if len(rows) > self._catch_up_limit:
+                log.warning(
+                    "more events were missed than are replayed; ending subscriptions",
+                    extra={"organization_id": organization_id},
+                )
+                self._end_all(organization_id, event_types)
+                continue
+            missed += [{"organization_id": organization_id, **row} for row in rows]
+        if missed:
+            log.info("catching up with events missed while not listening: %d", len(missed))
+        for announced in sorted(missed, key=lambda a: int(a["event_id"])):
+            self._offer(announced)
+
     async def _dispatch(self) -> None:
         while True:
-            payload = await self._queue.get()
+            announced = await self._queue.get()
             try:
-                await self._fan_out(orjson.loads(payload))
+                await self._fan_out(announced)
             except Exception:
-                log.exception("could not deliver an event to live subscribers")
+                # Its subscribers would otherwise go on believing they missed nothing.
+                log.exception("could not deliver an event to live subscribers; ending them")
+                self._end_all(announced["organization_id"], {announced["type"]})
 
     async def _fan_out(self, announced: dict[str, Any]) -> None:
         organization_id = announced["organization_id"]

@@ -80,6 +80,13 @@ class _Subscription:
     async def deliver(self, event: Event) -> None:
         await self.connection.deliver(self, event)
 
+    async def missed(self, code: str, message: str) -> None:
+        # graphql-transport-ws: an `error` ends the operation (no `complete` follows it)
+        if self.connection.subscriptions.pop(self.id, None) is not None:
+            error = {"message": message, "extensions": {"code": code}}
+            with contextlib.suppress(Exception):
+                await self.connection.send({"id": self.id, "type": "error", "payload": [error]})
+
 
 @dataclass(eq=False)
 class _Connection:

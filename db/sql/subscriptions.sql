@@ -11,3 +11,19 @@ WHERE ci.organization_id = $1 AND ci.id = $2;
 SELECT o.id AS objective_id, o.cycle_id, o.owner_team_id
 FROM objective o
 WHERE o.organization_id = $1 AND o.id = $2;
+
+-- name: missed_events
+-- The events of the given types after $2 that the hub has not already delivered ($4), oldest
+-- first, for catching up after the LISTEN connection was away; the caller asks for one more
+-- than it will replay, to tell a gap too long to fill.
+SELECT e.id AS event_id, e.type, e.subject_id
+FROM event e
+WHERE e.organization_id = $1 AND e.id > $2 AND e.type = ANY($3::text[])
+  AND e.id <> ALL($4::bigint[])
+ORDER BY e.id
+LIMIT $5;
+
+-- name: last_event_id
+-- The newest event id handed out in any organisation (a sequence is not row-level secured):
+-- where a first LISTEN connection starts counting, so a later catch-up knows where to begin.
+SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('event', 'id')::regclass), 0);
