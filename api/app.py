@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
-from api import graphiql
+from api import graphiql, sse
 from api.cors import CorsMiddleware, OriginPolicy
 from api.graphql_http import graphql_endpoint
 from api.migrations import head_revision
@@ -120,7 +120,9 @@ def create_app(
     )
     app = Starlette(
         routes=[
-            Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+            # A client asking for text/event-stream gets GraphQL over SSE (api/sse.py).
+            Route("/graphql", sse.with_event_streams(graphql_endpoint), methods=["GET", "POST"]),
+            *sse.routes,
             WebSocketRoute("/graphql", graphql_ws_endpoint),
             Route("/healthz", healthz),
             Route("/readyz", readyz),

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # Live subscriptions (README "Subscriptions"): the most missed events of one organisation
     # replayed after the LISTEN connection was away; beyond it, subscribers get EVENTS_MISSED.
     live_catch_up_limit: int = 1000
+    # Seconds between the keep-alive comments of a GraphQL event stream (README "Server-Sent
+    # Events"), so proxies do not close an idle one.
+    event_stream_keep_alive: float = 12.0
     # Authentication (see the README). A JWT is verified with the HS256 secret, or the
     # RS256/ES256 public key (PEM text or a file), or the keys of a JWKS file; its issuer and
     # audience must match. A production server refuses to start without them.
