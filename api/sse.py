@@ -431,6 +431,7 @@ async def _owned_stream(request: Request, token: str) -> tuple[EventStream, Iden
     identity = await _identity(request)
     if isinstance(identity, Response):
         return identity
+    _sweep(_reservations(request))
     stream = _reservations(request).get(token)
     if stream is None or stream.owner != limits.caller_key(identity) or stream.closed:
         return _not_found()

@@ -187,7 +187,7 @@ class EventHub:
             # The first connection: no subscription was promised anything before it.
             self._baseline = await last_event_id(conn)
             return
-        after_id = self._recent[0] - 1 if self._recent else self._baseline
+        after_id = min(self._recent) - 1 if self._recent else self._baseline
         delivered = list(self._seen)
         missed: list[dict[str, Any]] = []
         for organization_id, subscribers in list(self._subscribers.items()):

@@ -193,12 +193,18 @@ async def test_a_gap_longer_than_the_catch_up_limit_ends_the_subscription_with_e
     app = create_app(
         Settings(environment="development", live_catch_up_limit=3), url=forwarder.url(database_url)
     )
+    sse_body = {"query": SUBSCRIBE, "variables": {"filter": {"keyResultId": kr}}}
+    sse_headers = {"accept": "text/event-stream", "x-organization": org["slug"]}
     try:
         async with (
             serving(app) as port,
             _subscriber(app, port, org, kr) as ws,
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=15) as client,
+            client.stream("POST", "/graphql/stream", json=sse_body, headers=sse_headers) as sse,
             running_app(database_url) as (_, writer),
         ):
+            # (a subscriber over WebSocket and one over Server-Sent Events)
+            await _until(lambda: app.state.hub.subscriber_count(org["id"]) == 2)
             # given more check-ins written while the instance's LISTEN connection is away than
             # it replays
             await forwarder.stop()
@@ -206,12 +212,18 @@ async def test_a_gap_longer_than_the_catch_up_limit_ends_the_subscription_with_e
             for n in range(5):
                 await _check_in(writer, org["slug"], kr, str(n))
             await forwarder.start()
-            # then the subscriber is told, with a code, instead of silently missing them
+            # then the subscribers are told, with a code, instead of silently missing them
             [message] = await _values(ws, 1)
             assert message["type"] == "error"
             assert message["id"] == "1"
             assert message["payload"][0]["extensions"]["code"] == "EVENTS_MISSED"
-            # and the operation is over: a check-in now reaches nobody on this instance
+            # over SSE: a `next` with the error, then `complete`, and the stream ends
+            lines = [line async for line in sse.aiter_lines() if line and line != ":"]
+            assert lines[0] == "event: next"
+            errors = json.loads(lines[1].removeprefix("data:"))["errors"]
+            assert errors[0]["extensions"]["code"] == "EVENTS_MISSED"
+            assert lines[2:] == ["event: complete", "data: "]
+            # and the operations are over: a check-in now reaches nobody on this instance
             await _until(lambda: app.state.hub.subscriber_count(org["id"]) == 0)
     finally:
         if forwarder.server is not None:
