@@ -37,7 +37,7 @@ import logging
 import secrets
 import time
 import urllib.parse
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any, cast
 
 import orjson
@@ -123,7 +123,7 @@ class EventStream:
             connection.close_all()
         self.subscriptions.clear()
 
-    async def chunks(self, keep_alive: float) -> Any:
+    async def chunks(self, keep_alive: float) -> AsyncIterator[str]:
         """The stream's text: a comment first (headers reach the client at once), then each
         message, and a comment whenever `keep_alive` seconds pass without one."""
         yield ":\n\n"
