@@ -16,7 +16,8 @@ Both modes of the protocol (https://github.com/enisdenjo/graphql-sse, PROTOCOL.m
 Nothing is executed here. A query or mutation is answered by /graphql's own endpoint
 (api/graphql_http.py: authentication, organisation header, limits, rate limit, executor,
 error model), whose JSON answer becomes the stream's `next` event; a subscription is started
-and fed as over WebSocket (api/subscriptions/protocol.py and the event hub). What the HTTP
+and fed as over WebSocket (api/subscriptions/protocol.py and the event hub), its start priced
+and charged to the caller's rate limit as /graphql prices a query. What the HTTP
 endpoint answers with a transport status (401, 403, 405, 413, 415, 429, 503, 504) is answered
 the same way here, before any stream opens: EventSource and fetch clients see the status.
 Request errors of a GraphQL document (unparsable, invalid) are `next` events in the distinct
@@ -41,18 +42,25 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any, cast
 
 import orjson
-from graphql import OperationType
+from graphql import GraphQLError, OperationType
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from api import limits
-from api.executor import RequestError, document_limits_of, prepare, select_operation
+from api.executor import (
+    RequestError,
+    coerce_variables,
+    document_limits_of,
+    prepare,
+    select_operation,
+)
 from api.graphql_http import (
     GRAPHQL_RESPONSE,
     JSON,
     _error,
+    _rate_limiter,
     _read_body,
     _read_params,
     graphql_endpoint,
@@ -60,6 +68,7 @@ from api.graphql_http import (
 from api.identity import IdentityError, credentials_in_url, resolve_graphql_identity
 from api.settings import Settings
 from api.subscriptions.protocol import _Connection
+from schema.app_schema import schema
 from services.identity import Identity
 
 log = logging.getLogger(__name__)
@@ -316,10 +325,52 @@ def _refused(errors: list[Any]) -> Response:
     )
 
 
+def _subscription_cost(settings: Settings, params: dict[str, Any]) -> int | None:
+    """What starting a subscription costs, priced as /graphql prices a query; None for a
+    request the subscription's own validation refuses."""
+    variables = params.get("variables")
+    try:
+        prepared = prepare(str(params.get("query")), document_limits_of(settings))
+        operation = select_operation(prepared, params.get("operationName"))
+        coerced = coerce_variables(operation, variables if isinstance(variables, dict) else None)
+        return limits.query_cost(
+            schema._schema, operation, prepared.fragments, coerced, settings.max_page_size
+        )
+    except (RequestError, GraphQLError):
+        return None
+
+
+def _admit(request: Request, identity: Identity, params: dict[str, Any]) -> Response | list[Any]:
+    """The cost limit and the caller's rate limit of /graphql, charged once when a
+    subscription starts: a 429 answer, the errors refusing it, or nothing ([])."""
+    settings = _settings(request)
+    cost = _subscription_cost(settings, params)
+    if cost is None:
+        return []
+    if cost > settings.max_query_cost:
+        return [limits.too_costly_error(cost, settings.max_query_cost).formatted]
+    limiter = _rate_limiter(request)
+    retry_after = limiter.acquire(limits.caller_key(identity), cost) if limiter else None
+    if retry_after is None:
+        return []
+    limited = limits.rate_limited_error(cost, retry_after)
+    response = Response(
+        orjson.dumps({"errors": [limited.formatted]}),
+        status_code=429,
+        media_type=f"{JSON}; charset=utf-8",
+    )
+    response.headers["retry-after"] = str(limits.retry_after_seconds(retry_after))
+    return response
+
+
 async def _subscriber(
     request: Request, identity: Identity, stream: EventStream, op_id: str, params: dict[str, Any]
-) -> list[Any] | None:
-    """Start a subscription writing to `stream`; the errors refusing it, if any."""
+) -> Response | list[Any] | None:
+    """Start a subscription writing to `stream`: a transport answer (429) or the errors
+    refusing it, or None once it runs."""
+    admitted = _admit(request, identity, params)
+    if isinstance(admitted, Response) or admitted:
+        return admitted
     holder = cast("Any", request)  # the connection reads only `.app` of it, as of a WebSocket
     connection = _StreamConnection(
         holder, identity, request.app.state.hub, _settings(request)
@@ -366,6 +417,8 @@ async def distinct(request: Request) -> Response:
     if isinstance(identity, Response):
         return identity
     refusal = await _subscriber(request, identity, stream, "", operation.params)
+    if isinstance(refusal, Response):
+        return refusal
     if refusal is not None:
         stream.next("", {"errors": refusal})
         stream.complete("")
@@ -460,6 +513,8 @@ async def _execute(request: Request, token: str) -> Response:
         return _error(f"Operation {op_id!r} is already running.", "CONFLICT", 409)
     if operation.is_subscription():
         refusal = await _subscriber(request, identity, stream, op_id, operation.params)
+        if isinstance(refusal, Response):
+            return refusal
         if refusal is not None:
             return _refused(refusal)
         return Response(status_code=202)

@@ -412,3 +412,38 @@ async def test_one_connection_carries_queries_and_subscriptions_by_operation_id(
             headers=with_token,
         )  # fmt: skip
         assert gone.status_code == 404
+
+
+async def test_starting_a_subscription_is_priced_and_rate_limited_as_a_query_is(
+    database_url: str, org: dict[str, Any]
+) -> None:
+    # over the cost limit: refused with the code /graphql gives a costly query
+    async with running_app(database_url, max_query_cost=1) as (_, client):
+        response, events = await _stream_all(
+            client, "POST", "/graphql/stream", json={"query": SUBSCRIBE}, headers=_headers(org)
+        )
+        costly = await client.post(
+            "/graphql",
+            json={"query": "{ cycles(first: 5) { nodes { name } } }"},
+            headers={"x-organization": org["slug"]},
+        )
+    assert response.status_code == 200
+    [(name, result), complete] = events
+    assert name == "next"
+    assert result["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert costly.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert complete == ("complete", None)
+    # a caller out of points: the second start is answered 429, as a query would be
+    async with running_app(
+        database_url, rate_limit_capacity=1, rate_limit_refill_per_second=0.001
+    ) as (_, client):
+        token = (await client.put("/graphql/stream", headers={"x-organization": org["slug"]})).text
+        with_token = {"x-organization": org["slug"], "x-graphql-event-stream-token": token}
+        statuses = []
+        for op_id in ("a", "b"):
+            body = {"query": SUBSCRIBE, "extensions": {"operationId": op_id}}
+            posted = await client.post("/graphql/stream", json=body, headers=with_token)
+            statuses.append(posted.status_code)
+    assert statuses == [202, 429]
+    assert posted.headers["retry-after"]
+    assert posted.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
