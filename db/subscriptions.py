@@ -40,7 +40,9 @@ async def missed_events(
     return [dict(row) for row in rows]
 
 
-async def last_event_id(conn: Connection) -> int:
-    """The newest event id handed out so far, committed or not (0 before the first)."""
-    value: int = await conn.fetchval(query("subscriptions", "last_event_id"))
-    return value
+async def event_horizon(conn: Connection) -> tuple[int, int, int]:
+    """The newest event id handed out so far (0 before the first), and the xmin and xmax of
+    the transactions running now."""
+    row = await conn.fetchrow(query("subscriptions", "event_horizon"))
+    assert row is not None
+    return int(row["last_event_id"]), int(row["xmin"]), int(row["xmax"])

@@ -10,8 +10,10 @@ NOTIFY reaches only the connections listening when it is sent: while the LISTEN 
 away (the database restarting, a network cut) announcements are lost. Events are rows, so
 after reconnecting the hub reads the events it missed and delivers them in order before
 anything heard since. It remembers the ids it delivered recently, so nothing is delivered
-twice, and starts reading at the oldest of them, so an event whose transaction began before
-newer ones and committed while the hub was away is not skipped. A gap it cannot fill (more
+twice. Ids are handed out at insert and announced at commit, so an event may commit (while
+the hub is away) after newer ones were heard: reading starts at the hub's floor, an event id
+below which nothing can still commit, sampled every few seconds with the transactions then
+running and raised once they have all ended. A gap it cannot fill (more
 missed events of an organisation than `catch_up_limit`, or announcements dropped by a full
 queue) ends that organisation's subscriptions with the code EVENTS_MISSED, for clients to
 refetch and subscribe again rather than go on believing they missed nothing.
@@ -29,15 +31,19 @@ from typing import Any, Protocol
 import asyncpg
 import orjson
 
-from db.subscriptions import event_facts, last_event_id, missed_events
+from db.subscriptions import event_facts, event_horizon, missed_events
 from db.tenancy import tenant_transaction
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "okrql_events"
 _RECONNECT_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
-# How many delivered event ids the hub remembers: a catch-up starts at the oldest of them.
+# How many delivered event ids the hub remembers, to deliver none twice.
 _REMEMBERED = 10_000
+# Seconds between samples of the event horizon (one small query per instance), and how many
+# samples may wait for older transactions to end (a long one holds the floor down).
+_SAMPLE_SECONDS = 2.0
+_PENDING_SAMPLES = 100
 EVENTS_MISSED = "EVENTS_MISSED"
 MISSED_MESSAGE = (
     "Live events were missed while the server was away from the database, more than it"
@@ -78,9 +84,12 @@ class EventHub:
         # Delivered (or queued) event ids, newest last; the set answers "seen?" in O(1).
         self._recent: deque[int] = deque()
         self._seen: set[int] = set()
-        # The newest event id when the hub first listened: where a catch-up starts before
-        # anything was heard.
-        self._baseline: int | None = None
+        # A catch-up reads the events after this id; None before the first connection.
+        self._floor: int | None = None
+        # Samples (newest event id, xmax) waiting for the transactions older than xmax to end.
+        self._pending: deque[tuple[int, int]] = deque(maxlen=_PENDING_SAMPLES)
+        # The newest id forgotten from _seen: below it, duplicates could not be told apart.
+        self._forgotten = 0
         # Announcements heard while catching up, delivered after the missed events.
         self._held: list[dict[str, Any]] | None = None
         self._endings: set[asyncio.Task[None]] = set()
@@ -129,7 +138,9 @@ class EventHub:
         self._seen.add(event_id)
         self._recent.append(event_id)
         if len(self._recent) > _REMEMBERED:
-            self._seen.discard(self._recent.popleft())
+            forgotten = self._recent.popleft()
+            self._seen.discard(forgotten)
+            self._forgotten = max(self._forgotten, forgotten)
 
     def _end_all(self, organization_id: int, event_types: set[str]) -> None:
         ended = [
@@ -160,16 +171,20 @@ class EventHub:
                 self._held = []
                 await conn.add_listener(CHANNEL, self._heard)
                 try:
-                    await self._catch_up(conn)
+                    await self._catch_up()
                 finally:
                     held, self._held = self._held, None
                 for announced in held:
                     self._offer(announced)
                 attempt = 0
                 self.listening.set()
-                await lost.wait()
+                while not lost.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(lost.wait(), _SAMPLE_SECONDS)
+                    if not lost.is_set():
+                        await self._sample()
                 log.warning("the LISTEN connection was lost; reconnecting")
-            except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+            except Exception as error:
                 # Nothing heard meanwhile was remembered: the next catch-up reads it again.
                 delay = _RECONNECT_DELAYS[min(attempt, len(_RECONNECT_DELAYS) - 1)]
                 attempt += 1
@@ -180,14 +195,29 @@ class EventHub:
                 with contextlib.suppress(Exception):
                     await conn.close(timeout=2)
 
-    async def _catch_up(self, conn: asyncpg.Connection[Any]) -> None:
-        """Queue, in order, the events committed since the oldest remembered one that were
-        not delivered, for the organisations with subscribers."""
-        if self._baseline is None:
-            # The first connection: no subscription was promised anything before it.
-            self._baseline = await last_event_id(conn)
+    async def _sample(self) -> None:
+        """Raise the floor to the newest sample whose older transactions have all ended."""
+        try:
+            async with self._pool.acquire() as pooled:
+                last_id, xmin, xmax = await event_horizon(pooled)
+        except Exception as error:  # the floor stays where it is: a later sample moves it
+            log.warning("cannot sample the event horizon (%s)", error)
             return
-        after_id = min(self._recent) - 1 if self._recent else self._baseline
+        self._pending.append((last_id, xmax))
+        while self._pending and self._pending[0][1] <= xmin:
+            ended, _ = self._pending.popleft()
+            self._floor = max(self._floor or 0, ended)
+
+    async def _catch_up(self) -> None:
+        """Queue, in order, the events after the floor that were not delivered, for the
+        organisations with subscribers."""
+        if self._floor is None:
+            # The first connection: no subscription was promised anything before it.
+            async with self._pool.acquire() as pooled:
+                self._floor, _, _ = await event_horizon(pooled)
+            return
+        # Below an id forgotten from _seen a replay could repeat an event: start above it.
+        after_id = max(self._floor, self._forgotten)
         delivered = list(self._seen)
         missed: list[dict[str, Any]] = []
         for organization_id, subscribers in list(self._subscribers.items()):

@@ -23,7 +23,12 @@ WHERE e.organization_id = $1 AND e.id > $2 AND e.type = ANY($3::text[])
 ORDER BY e.id
 LIMIT $5;
 
--- name: last_event_id
--- The newest event id handed out in any organisation (a sequence is not row-level secured):
--- where a first LISTEN connection starts counting, so a later catch-up knows where to begin.
-SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('event', 'id')::regclass), 0);
+-- name: event_horizon
+-- The newest event id handed out in any organisation (a sequence is not row-level secured),
+-- with the bounds of the transactions running now: once every transaction older than `xmax`
+-- has ended (a later sample's `xmin` is past it), no event up to `last_event_id` can still
+-- commit, so a catch-up may start there.
+SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('event', 'id')::regclass), 0)
+         AS last_event_id,
+       pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
+       pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax;

@@ -228,3 +228,59 @@ async def test_a_gap_longer_than_the_catch_up_limit_ends_the_subscription_with_e
     finally:
         if forwarder.server is not None:
             await forwarder.stop()
+
+
+async def test_an_event_committed_late_with_an_older_id_is_caught_up_too(
+    database_url: str, org: dict[str, Any], pool: asyncpg.Pool[Any]
+) -> None:
+    """Event ids are handed out at insert, announcements sent at commit: a transaction that
+    took its id before a newer one was heard, and committed while the hub was away, must not
+    fall below where the catch-up starts."""
+    async with pool.acquire() as conn:
+        await objective_tree(conn, org["id"], org["admin_id"], 1)
+        kr_id = await conn.fetchval(
+            "SELECT min(id) FROM key_result WHERE organization_id = $1", org["id"]
+        )
+    kr = encode_id("KeyResult", kr_id)
+    forwarder = Forwarder(database_url)
+    await forwarder.start()
+    app = create_app(Settings(environment="development"), url=forwarder.url(database_url))
+    try:
+        async with (
+            serving(app) as port,
+            _subscriber(app, port, org, kr) as ws,
+            running_app(database_url) as (_, writer),
+            pool.acquire() as slow,
+        ):
+            # given a transaction that has written its check-in and event but not committed
+            slow_tx = slow.transaction()
+            await slow_tx.start()
+            await slow.execute(
+                "SELECT set_config('okrql.organization_id', $1, true)", str(org["id"])
+            )
+            check_in_id = await slow.fetchval(
+                """INSERT INTO check_in (organization_id, key_result_id, author_id, value,
+                       confidence, measured_at)
+                   VALUES ($1, $2, $3, '1', 'ON_TRACK', now()) RETURNING id""",
+                org["id"], kr_id, org["admin_id"],
+            )  # fmt: skip
+            await slow.execute(
+                """INSERT INTO event (organization_id, type, subject_type, subject_id)
+                   VALUES ($1, 'check_in.created', 'check_in', $2)""",
+                org["id"], check_in_id,
+            )  # fmt: skip
+            # and a newer check-in heard by the subscriber
+            await _check_in(writer, org["slug"], kr, "2")
+            assert await _values(ws, 1) == ["2"]
+            # when the older one commits while the instance does not listen
+            await forwarder.stop()
+            await _until(lambda: not app.state.hub.listening.is_set())
+            await slow_tx.commit()
+            await forwarder.start()
+            await _until(lambda: app.state.hub.listening.is_set())
+            await _check_in(writer, org["slug"], kr, "3")
+            # then it is delivered on reconnecting, before what came after
+            assert await _values(ws, 2) == ["1", "3"]
+    finally:
+        if forwarder.server is not None:
+            await forwarder.stop()
