@@ -37,6 +37,7 @@ import contextlib
 import logging
 import secrets
 import time
+import types
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any, cast
@@ -371,7 +372,9 @@ async def _subscriber(
     admitted = _admit(request, identity, params)
     if isinstance(admitted, Response) or admitted:
         return admitted
-    holder = cast("Any", request)  # the connection reads only `.app` of it, as of a WebSocket
+    # The connection reads only `.app` of its WebSocket: a subscription outliving its POST
+    # (single-connection mode) keeps the app, not the request.
+    holder = cast("Any", types.SimpleNamespace(app=request.app))
     connection = _StreamConnection(
         holder, identity, request.app.state.hub, _settings(request)
     )  # fmt: skip
