@@ -278,7 +278,7 @@ class _Operation:
         """Read the parameters; an HTTP error answer when they are malformed."""
         method = self.request.method if self.request.method == "GET" else "POST"
         replayed = _replay(self.request, self.body, method=method, query_string=self.query_string)
-        params = await _read_params(replayed)
+        params = await _read_params(replayed, JSON)
         if isinstance(params, Response):
             return params
         self.params = params
