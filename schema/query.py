@@ -47,7 +47,8 @@ _TYPES = (
 @strawberry.type(description="Reading OKR data of the request's organisation.")
 class Query:
     @strawberry.field(
-        description="The person making the request; null for an API key.",
+        description="The person making the request (a personal access token's person); null for"
+        " an organisation's API key.",
         metadata=mapped(ToOne("user", VIEWER_KEY)),
     )
     async def viewer(self, info: strawberry.Info) -> User | None:
@@ -61,14 +62,17 @@ class Query:
         return await oracle.resolve_to_one(self, info)  # type: ignore[no-any-return]
 
     @strawberry.field(
-        description="Any object by its global id; null when there is none (or not visible).",
+        description="Any object by its global id; null when there is none (or not visible to the"
+        " caller). Administration objects (API keys, invitations, webhook endpoints, their"
+        " deliveries and attempts) are for admins: anyone else gets FORBIDDEN.",
         metadata=mapped(NodeById(many=False)),
     )
     async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
         return (await oracle.resolve_nodes(info, [id]))[0]  # type: ignore[no-any-return]
 
     @strawberry.field(
-        description="Objects by global ids, in the order given; null where there is none.",
+        description="Objects by global ids, in the order given; null where there is none. As for"
+        " `node`, administration objects are for admins: anyone else gets FORBIDDEN.",
         metadata=mapped(NodeById(many=True)),
     )
     async def nodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[Node | None]:
@@ -120,8 +124,8 @@ class Query:
         )
 
     @strawberry.field(
-        description="The organisation's invitations, newest first; visible to its admins only"
-        " (empty for anyone else).",
+        description="The organisation's invitations, newest first. Admins only: anyone else"
+        " gets FORBIDDEN.",
         metadata=mapped(INVITATIONS),
     )
     async def invitations(
@@ -175,8 +179,8 @@ class Query:
         return await oracle.resolve_lookup(info)  # type: ignore[no-any-return]
 
     @strawberry.field(
-        description="The organisation's API keys, newest first; visible to its admins only"
-        " (empty for anyone else).",
+        description="The organisation's API keys, newest first. Admins only: anyone else gets"
+        " FORBIDDEN.",
         metadata=mapped(Many("api_keys", parent_key=VIEWER_KEY)),
     )
     async def api_keys(
@@ -217,8 +221,8 @@ class Query:
         )
 
     @strawberry.field(
-        description="The organisation's webhook endpoints, newest first; visible to its admins"
-        " only (empty for anyone else).",
+        description="The organisation's webhook endpoints, newest first. Admins only: anyone"
+        " else gets FORBIDDEN.",
         metadata=mapped(Many("webhook_endpoints", parent_key=VIEWER_KEY)),
     )
     async def webhook_endpoints(

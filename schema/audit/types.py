@@ -39,7 +39,10 @@ class AuditEvent:
         "The global id of the node that changed.",
     )
     actor: User | None = to_one(
-        "user", "actor_user_id", "The person who made the change; null for an API key."
+        "user",
+        "actor_user_id",
+        "The person who made the change (also through their personal access token); null for"
+        " an organisation's API key and for derived changes such as objective.progress_changed.",
     )
     actor_api_key: ApiKey | None = to_one(
         "api_key", "actor_api_key_id", "The integration's API key that made the change, if any."

@@ -24,7 +24,9 @@ class CheckIn(Node):
     key_result: Annotated[KeyResult, strawberry.lazy("schema.key_results.types")] = to_one(
         "key_result", "key_result_id", "The key result this value belongs to."
     )
-    author: User | None = to_one("user", "author_id", "Who reported the value.")
+    author: User | None = to_one(
+        "user", "author_id", "Who reported the value; null for an organisation's API key."
+    )
     value: Decimal | None = column("value", "The measured value (NUMERIC and THRESHOLD).")
     done: bool | None = column("done", "Whether the milestone is done (MILESTONE).")
     confidence: Confidence = column("confidence", "The reporter's confidence.")
