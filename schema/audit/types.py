@@ -48,10 +48,15 @@ class AuditEvent:
         "api_key", "actor_api_key_id", "The integration's API key that made the change, if any."
     )
     before: JSON | None = column(
-        "before", "The subject's state before the change (API field names); null on creation."
+        "before",
+        "The subject's state before the change, in the API's field names, each reference to"
+        " another node as its global id (`objectiveId`, `teamIds`, ...); null on creation and"
+        " for objective.progress_changed (which records only the new progress).",
     )
     after: JSON | None = column(
-        "after", "The subject's state after the change (API field names); null on deletion."
+        "after",
+        "The subject's state after the change, in the API's field names, each reference to"
+        " another node as its global id; null on deletion.",
     )
     occurred_at: DateTime = column("occurred_at", "When the change was committed.")
 
