@@ -166,7 +166,20 @@ async def _key_results(
         [kr.title for _, _, kr in rows],
     )
     title_of = {objective_id: title for title, objective_id in objectives.items()}
-    return {(title_of[r["objective_id"]], r["title"]): r["id"] for r in found}
+    ids = {(title_of[r["objective_id"]], r["title"]): r["id"] for r in found}
+    external = [
+        (ids[(o.title, kr.title)], kr.external_id)
+        for o in data.OBJECTIVES
+        for kr in o.key_results
+        if kr.external_id is not None
+    ]
+    await conn.execute(
+        query("demo", "set_key_result_external_ids"),
+        organization_id,
+        [key_result_id for key_result_id, _ in external],
+        [external_id for _, external_id in external],
+    )
+    return ids
 
 
 async def _alignments(

@@ -7,6 +7,7 @@ guides 000 (Swedish) and 001 (Dutch), translated to English, and three sub-teams
 examples of seed 003; the demand-generation team keeps its OKR in Swedish exactly as the seed
 writes it. Check-ins run through the quarter up to 2026-11-20 so that objectives are ahead of,
 on and behind pace; one milestone is done, one key result has no check-in, one is overdue.
+Three key results carry the integration ids (`externalId`) the README's examples push to.
 
 Values are exact decimals written as strings (the database's numeric travels as text);
 natural keys (user email, team/cycle name, objective title within its cycle, key-result title
@@ -76,6 +77,7 @@ class DemoKeyResult:
     data_source: str | None = None
     description: str | None = None
     check_ins: tuple[DemoCheckIn, ...] = ()
+    external_id: str | None = None  # the README's integration examples push values to these
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,6 +435,7 @@ _SALES = DemoObjective(
             start="400000",
             target="480000",
             data_source="CRM",
+            external_id="hubspot-deals-q4",
             check_ins=(
                 *history("WEEKLY", "403000 405000 412000 421000 433000 441000 452000 466000"),
                 back_dated(
@@ -730,6 +733,7 @@ _NEWSLETTER = DemoObjective(
             start="20",
             target="25",
             data_source="Email platform",
+            external_id="mailchimp-open-rate",
             check_ins=history("WEEKLY", "20.4 21.0 21.3 22.8 23.5 23.9 24.4 24.9"),
         ),
     ),
@@ -953,6 +957,7 @@ _SEO = DemoObjective(
             result_type="ACTIVITY",
             cadence="MONTHLY",
             data_source="Content inventory",
+            external_id="content-audit",
             check_ins=history(
                 "MONTHLY",
                 "no yes",

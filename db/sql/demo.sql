@@ -115,6 +115,17 @@ WHERE NOT EXISTS (
 )
 ORDER BY k.n
 
+-- name: set_key_result_external_ids
+-- The integration ids the README's examples push values to ($2 key result ids, $3 external
+-- ids, pairwise), also on a demo seeded before they existed; a key result that has one, or
+-- an id another key result has, is left as it is.
+UPDATE key_result AS kr
+SET external_id = x.external_id
+FROM unnest($2::bigint[], $3::text[]) AS x(id, external_id)
+WHERE kr.organization_id = $1 AND kr.id = x.id AND kr.external_id IS NULL
+  AND NOT EXISTS (SELECT 1 FROM key_result AS other
+                  WHERE other.organization_id = $1 AND other.external_id = x.external_id)
+
 -- name: key_result_ids
 -- $2 objective ids, $3 titles (pairwise). The oldest row wins if someone added a duplicate.
 SELECT DISTINCT ON (kr.objective_id, kr.title) kr.id, kr.objective_id, kr.title

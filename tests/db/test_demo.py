@@ -160,6 +160,55 @@ async def test_a_partly_seeded_organisation_is_completed(
         assert await _progress_of(conn, organization_id, data.SWEDISH_OBJECTIVE) == progress_before
 
 
+async def test_a_fresh_demo_has_the_ids_the_readme_names(
+    pool: asyncpg.Pool[Any], organization_id: int
+) -> None:
+    """README.md's examples name demo rows by global id ("Type:pk"): seeding gives them the
+    same primary keys on every fresh database."""
+    named = {
+        ("cycle", "name", 2): data.Q4,
+        ("team", "name", 1): data.MARKETING,
+        ("objective", "title", 15): data.SWEDISH_OBJECTIVE,
+        ("key_result", "title", 57): data.COST_PER_LEAD_KR,
+    }
+    async with pool.acquire() as conn:
+        for (table, column, pk), expected in named.items():
+            found = await conn.fetchval(
+                f"SELECT {column} FROM {table} WHERE organization_id = $1 AND id = $2",
+                organization_id,
+                pk,
+            )
+            assert found == expected, (table, pk)
+        people = await conn.fetch("SELECT id, email FROM app_user WHERE id IN (8, 9) ORDER BY id")
+        assert [r["email"] for r in people] == [data.MAJA, data.FEMKE]
+
+
+async def test_a_demo_seeded_before_external_ids_gets_them(
+    pool: asyncpg.Pool[Any], organization_id: int
+) -> None:
+    """The README's integration examples push values to the demo's external ids."""
+    wanted = {
+        kr.external_id: kr.title
+        for o in data.OBJECTIVES
+        for kr in o.key_results
+        if kr.external_id is not None
+    }
+    assert set(wanted) == {"hubspot-deals-q4", "mailchimp-open-rate", "content-audit"}
+    select = (
+        "SELECT external_id, title FROM key_result"
+        " WHERE organization_id = $1 AND external_id IS NOT NULL"
+    )
+    async with rolled_back(pool) as conn:
+        assert dict(await conn.fetch(select, organization_id)) == wanted
+        # given a demo seeded before its key results had external ids
+        await conn.execute(
+            "UPDATE key_result SET external_id = NULL WHERE organization_id = $1", organization_id
+        )
+        # when it is seeded again, then they have them
+        await seed_demo(conn)
+        assert dict(await conn.fetch(select, organization_id)) == wanted
+
+
 async def test_the_swedish_team_text_round_trips_exactly(
     pool: asyncpg.Pool[Any], organization_id: int
 ) -> None:
