@@ -189,10 +189,10 @@ async def test_aligning_a_child_moves_a_parent_driven_by_children(
         "Alignment",
         org["admin_id"],
     )
-    assert event["after"] == {
-        "childObjectiveId": alone,
-        "parentObjectiveId": root,
-        "parentKeyResultId": tree["krs"][0],
+    assert event["after"] == {  # references are global ids, as in every answer
+        "childObjectiveId": gid(alone),
+        "parentObjectiveId": gid(root),
+        "parentKeyResultId": encode_id("KeyResult", tree["krs"][0]),
         "weight": "2",
     }
     await assert_matches_recomputation(pool, org["id"])
@@ -288,7 +288,7 @@ async def test_removing_an_alignment(
     )
     assert (event["type"], event["before"]["childObjectiveId"], event["after"]) == (
         "alignment.removed",
-        first,
+        gid(first),
         None,
     )
     # removing it again: there is nothing to remove

@@ -9,7 +9,7 @@ from typing import Any, TypeAlias
 import asyncpg
 import pytest
 
-from db.ids import decode_id_of, encode_id
+from db.ids import encode_id
 from db.organizations import add_member, create_organization
 from tests.graphql import GraphQLClient
 
@@ -395,7 +395,7 @@ async def test_a_member_joins_and_leaves_a_team(
     assert (event["type"], event["subject_type"], event["after"]) == (
         "team.member_added",
         "Team",
-        {"userId": decode_id_of(member, "User")},
+        {"userId": member},
     )
     # when they leave it
     removed = await _run(gql, REMOVE, teamId=content, userId=member)
