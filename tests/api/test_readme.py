@@ -13,7 +13,9 @@ are run as soon as it exists):
   test database and the sign-in variables of the People walk-through; the address
   http://127.0.0.1:8000 is the instance's. Every command must succeed, and every answer
   `curl` receives is checked like a GraphQL answer (or a SCIM one).
-- ```python: executed (its imports and definitions must work).
+- ```python: executed (its imports and definitions must work); a coroutine function it
+  defines that takes a `token` is a client of the instance: it runs with a token of the
+  demo's admin until it prints what it received (a subscriber's check-ins are made for it).
 - ```json and blocks without a language are answers and diagrams: not run.
 
 An answer must carry no error, no user error, and no empty list where the example reads one
@@ -27,6 +29,9 @@ the error model).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
+import io
 import json
 import os
 import re
@@ -45,6 +50,7 @@ import pytest
 import websockets
 
 from api.app import create_app
+from api.auth.tokens import mint_development_token
 from api.settings import Settings
 from api.webhooks.worker import WebhookWorker
 from db.pool import create_pool
@@ -55,6 +61,7 @@ from tests.servers import serving
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 ADDRESS = "127.0.0.1:8000"
+ADMIN = "admin@demo.example"
 # The sign-in settings of the People walk-through's server.
 SIGN_IN = {
     "OKRQL_JWT_SECRET": "a-development-secret-of-32-characters",
@@ -185,6 +192,7 @@ class Instance:
     http: httpx.AsyncClient
     worker: WebhookWorker
     shell: Path  # the shell's state and the answers curl received
+    settings: Settings
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +219,7 @@ async def instance(server_url: str) -> AsyncIterator[Instance]:
                 httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http,
             ):
                 with tempfile.TemporaryDirectory(prefix="okrql-readme-") as shell:
-                    yield Instance(port, url, http, worker, Path(shell))
+                    yield Instance(port, url, http, worker, Path(shell), settings)
         finally:
             await worker.stop()
             await worker_pool.close()
@@ -224,6 +232,11 @@ async def _graphql(instance: Instance, document: str, variables: dict[str, Any])
         "/graphql", json={"query": document, "variables": variables}, timeout=60
     )
     return response.json()
+
+
+async def _check_in(instance: Instance) -> None:
+    made = await instance.http.post("/graphql", json={"query": CHECK_IN})
+    assert made.json()["data"]["createCheckIn"]["userErrors"] == [], made.text
 
 
 async def _subscription(instance: Instance, document: str, variables: dict[str, Any]) -> Any:
@@ -239,8 +252,7 @@ async def _subscription(instance: Instance, document: str, variables: dict[str, 
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
         # The subscriber may not be listening yet when the first check-in commits.
         for _ in range(3):
-            made = await instance.http.post("/graphql", json={"query": CHECK_IN})
-            assert made.json()["data"]["createCheckIn"]["userErrors"] == [], made.text
+            await _check_in(instance)
             try:
                 message = json.loads(await asyncio.wait_for(ws.recv(), 5))
             except TimeoutError:
@@ -314,10 +326,47 @@ async def _run(instance: Instance, example: Example, following: Example | None) 
             return [output]
         return [p for answer in answers for p in problems(answer)]
     if example.language == "python":
-        code = compile(example.text, str(example), "exec")
-        exec(code, {"__name__": "readme_example"})  # the README's own code
-        return []
+        return await _python(instance, example)
     return [f"no way to run a {example.language!r} block: mark it <!-- not run: why -->"]
+
+
+async def _python(instance: Instance, example: Example) -> list[str]:
+    text = example.text.replace(f"ws://{ADDRESS}", f"ws://127.0.0.1:{instance.port}")
+    namespace: dict[str, Any] = {"__name__": "readme_example"}
+    exec(compile(text, str(example), "exec"), namespace)  # the README's own code
+    clients = [
+        f
+        for f in namespace.values()
+        if inspect.iscoroutinefunction(f)
+        and f.__module__ == "readme_example"
+        and list(inspect.signature(f).parameters) == ["token"]
+    ]
+    found = []
+    token = mint_development_token(instance.settings, email=ADMIN, organization="demo")
+    for client in clients:
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            task = asyncio.create_task(client(token))
+            try:
+                # The client may not be listening yet when the first check-in commits.
+                for _ in range(3):
+                    await asyncio.sleep(0.5)
+                    await _check_in(instance)
+                    for _ in range(50):
+                        if printed.getvalue() or task.done():
+                            break
+                        await asyncio.sleep(0.1)
+                    if printed.getvalue() or task.done():
+                        break
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if not printed.getvalue():
+            found.append(f"{client.__name__} printed nothing")
+        elif "None" in printed.getvalue().split("\n")[0]:
+            found.append(f"{client.__name__} printed {printed.getvalue()[:300]}")
+    return found
 
 
 def _runnable(all_examples: list[Example]) -> Iterator[tuple[Example, Example | None]]:
