@@ -19,7 +19,12 @@ async def log_change(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> int:
-    """Log one change made by the caller (a person, or an integration's API key)."""
+    """Log one change made by the caller (a person, or an integration's API key).
+
+    `before` and `after` use the API's field names; a reference to another node may be its
+    primary key, since the event table stores it as the global id clients know (migration
+    0021's trigger, by key), whichever writer logs the event.
+    """
     return await events.record(
         conn,
         identity.organization_id,
