@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
+import signal
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -118,18 +120,26 @@ async def _page_server(port: int, page: bytes) -> AsyncIterator[None]:
 async def _run_in_chromium(url: str) -> dict[str, Any]:
     """Loads `url` in headless Chromium and returns what the page wrote into its DOM."""
     assert CHROMIUM is not None
-    with tempfile.TemporaryDirectory(prefix="okrql-chromium-") as profile:
+    # Chromium's helpers (renderers, crash handler) outlive the browser for a moment and keep
+    # writing into the profile: they share its process group, which is ended as one.
+    with tempfile.TemporaryDirectory(
+        prefix="okrql-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         process = await asyncio.create_subprocess_exec(
             CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
             "--disable-dev-shm-usage", "--disable-extensions", "--remote-debugging-port=0",
             f"--user-data-dir={profile}", url,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True,
         )  # fmt: skip
         try:
             return await asyncio.wait_for(_read_result(Path(profile)), 90)
         finally:
-            process.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
             await asyncio.wait_for(process.wait(), 10)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 async def _read_result(profile: Path) -> dict[str, Any]:
