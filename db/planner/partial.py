@@ -39,6 +39,8 @@ from graphql import (
 
 Path = list[str | int]
 
+MAX_ERRORS = 100
+
 
 @dataclass(slots=True)
 class Failure:
@@ -57,9 +59,15 @@ def complete(
     operation: OperationDefinitionNode,
     fragments: Mapping[str, FragmentDefinitionNode],
 ) -> dict[str, Any]:
-    """The response for `data` rendered with `failures`: errors with paths, nulls spread."""
+    """The response for `data` rendered with `failures`: errors with paths, nulls spread.
+
+    At most MAX_ERRORS are listed; past them one more error counts the rest, so a bad cursor
+    under a large page cannot make the answer many times the size of its data."""
     paths = _locate(data, {id(p) for f in failures for p in f.parents})
     errors: list[dict[str, Any]] = []
+    left_out = 0
+    # The types along a path depend on its response keys only, not on its list indices.
+    types_of: dict[tuple[str, ...], list[GraphQLOutputType]] = {}
     result: dict[str, Any] | None = data
     for failure in failures:
         seen: set[int] = set()
@@ -69,16 +77,29 @@ def complete(
             seen.add(id(parent))
             for parent_path in paths.get(id(parent), ()):
                 path: Path = [*parent_path, failure.key]
-                error = GraphQLError(
-                    failure.error.message,
-                    nodes=[failure.field_node],
-                    path=path,
-                    extensions=failure.error.extensions,
-                )
-                errors.append(dict(error.formatted))
+                if len(errors) < MAX_ERRORS:
+                    error = GraphQLError(
+                        failure.error.message,
+                        nodes=[failure.field_node],
+                        path=path,
+                        extensions=failure.error.extensions,
+                    )
+                    errors.append(dict(error.formatted))
+                else:
+                    left_out += 1
                 if result is not None:
-                    types = _types_along(schema, operation, fragments, path)
+                    keys = tuple(s for s in path if isinstance(s, str))
+                    types = types_of.get(keys)
+                    if types is None:
+                        types = types_of[keys] = _types_along(schema, operation, fragments, path)
                     result = _spread_null(result, path, types)
+    if left_out:
+        errors.append(
+            {
+                "message": f"{left_out} more field errors like these were left out.",
+                "extensions": {"code": "TOO_MANY_ERRORS", "leftOut": left_out},
+            }
+        )
     return {"data": result, "errors": errors}
 
 

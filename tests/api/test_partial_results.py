@@ -18,6 +18,7 @@ import orjson
 import pytest
 
 from db.ids import encode_id
+from db.planner import partial
 from tests.graphql import GraphQLClient
 from tests.signin import Caller, api_key
 from tests.statements import statements_of
@@ -220,3 +221,25 @@ async def test_introspection_in_a_root_fragment_is_still_introspection(
         "query { ...Schema } fragment Schema on Query { __schema { queryType { name } } }"
     )
     assert body["data"] == {"__schema": {"queryType": {"name": "Query"}}}
+
+
+async def test_past_a_hundred_field_errors_the_rest_are_counted(
+    demo: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a limit of two listed errors (a hundred in earnest)
+    monkeypatch.setattr(partial, "MAX_ERRORS", 2)
+    # when four objectives fail below
+    response = await demo.post(
+        '{ objectives(first: 4) { nodes { keyResults(first: 1, after: "x") { totalCount } } } }'
+    )
+    # then two are listed with their paths and one more error counts the other two
+    body = response.json()
+    assert body["data"] is None
+    listed, summary = body["errors"][:2], body["errors"][2:]
+    assert [e["path"] for e in listed] == [["objectives", "nodes", i, "keyResults"] for i in (0, 1)]
+    assert summary == [
+        {
+            "message": "2 more field errors like these were left out.",
+            "extensions": {"code": "TOO_MANY_ERRORS", "leftOut": 2},
+        }
+    ]
