@@ -24,7 +24,7 @@ import logging
 from typing import Any
 
 import orjson
-from graphql import OperationType
+from graphql import GraphQLError, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -117,18 +117,11 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _rate_limiter(request: Request) -> limits.LeakyBucket | None:
-    """The app's cost buckets, made on first use (in this process: per instance)."""
-    settings: Settings = request.app.state.settings
-    if settings.rate_limit_capacity <= 0:
-        return None
-    limiter: limits.LeakyBucket | None = getattr(request.app.state, "rate_limiter", None)
-    if limiter is None:
-        limiter = limits.LeakyBucket(
-            settings.rate_limit_capacity, settings.rate_limit_refill_per_second
-        )
-        request.app.state.rate_limiter = limiter
-    return limiter
+def rate_limited_response(error: GraphQLError, media_type: str) -> Response:
+    """429 with Retry-After, for a RATE_LIMITED error of limits.admission_error."""
+    response = _response({"errors": [error.formatted]}, media_type, 429)
+    response.headers["retry-after"] = str((error.extensions or {})["retryAfter"])
+    return response
 
 
 async def _read_params(request: Request, media_type: str) -> dict[str, Any] | Response:
@@ -283,14 +276,12 @@ async def graphql_endpoint(request: Request) -> Response:
             if params.get("extensions")
             else None
         )
-        limiter = _rate_limiter(request)
-        if limiter is not None:
-            retry_after = limiter.acquire(limits.caller_key(identity), checked.cost)
-            if retry_after is not None:
-                limited = limits.rate_limited_error(checked.cost, retry_after)
-                response = _response({"errors": [limited.formatted]}, media_type, 429)
-                response.headers["retry-after"] = str(limits.retry_after_seconds(retry_after))
-                return response
+        # (check() refused a request costing more than one may: this only charges the bucket)
+        limited = limits.admission_error(
+            limits.bucket_of(request.app), identity, checked.cost, settings.max_query_cost
+        )
+        if limited is not None:
+            return rate_limited_response(limited, media_type)
         pool = request.app.state.pool
         async with pool.acquire() as conn:
             ctx = RequestContext(

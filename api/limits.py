@@ -547,6 +547,31 @@ def rate_limited_error(cost: int, retry_after: float) -> GraphQLError:
     )
 
 
+def bucket_of(app: Any) -> LeakyBucket | None:
+    """The app's cost buckets (made on first use), or None when rate limiting is off."""
+    settings = app.state.settings
+    if settings.rate_limit_capacity <= 0:
+        return None
+    limiter: LeakyBucket | None = getattr(app.state, "rate_limiter", None)
+    if limiter is None:
+        limiter = LeakyBucket(settings.rate_limit_capacity, settings.rate_limit_refill_per_second)
+        app.state.rate_limiter = limiter
+    return limiter
+
+
+def admission_error(
+    limiter: LeakyBucket | None, identity: Any, cost: int, max_cost: int
+) -> GraphQLError | None:
+    """Why a request of `cost` may not start (too costly, or the caller's bucket is full),
+    charging the caller's bucket when it may: the one rule of every transport."""
+    if cost > max_cost:
+        return too_costly_error(cost, max_cost)
+    if limiter is None:
+        return None
+    retry_after = limiter.acquire(caller_key(identity), cost)
+    return None if retry_after is None else rate_limited_error(cost, retry_after)
+
+
 def retry_after_seconds(retry_after: float) -> int:
     if math.isinf(retry_after):
         return 3600

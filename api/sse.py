@@ -61,10 +61,10 @@ from api.graphql_http import (
     GRAPHQL_RESPONSE,
     JSON,
     _error,
-    _rate_limiter,
     _read_body,
     _read_params,
     graphql_endpoint,
+    rate_limited_response,
 )
 from api.identity import IdentityError, credentials_in_url, resolve_graphql_identity
 from api.settings import Settings
@@ -173,6 +173,9 @@ class _StreamConnection(_Connection):
             self.complete(op_id)
             self.stream.subscriptions.pop(op_id, None)
             self.stream.complete(op_id)
+
+    def admit(self, cost: int) -> GraphQLError | None:
+        return None  # charged by _admit, before the stream opened
 
     async def start(self, op_id: str, params: dict[str, Any]) -> list[Any] | None:
         """Subscribe; the request errors refusing it, or None once it runs."""
@@ -342,26 +345,20 @@ def _subscription_cost(settings: Settings, params: dict[str, Any]) -> int | None
 
 
 def _admit(request: Request, identity: Identity, params: dict[str, Any]) -> Response | list[Any]:
-    """The cost limit and the caller's rate limit of /graphql, charged once when a
-    subscription starts: a 429 answer, the errors refusing it, or nothing ([])."""
+    """The cost limit and the caller's rate limit, charged once when a subscription starts,
+    before its stream opens: a 429 answer, the errors refusing it, or nothing ([])."""
     settings = _settings(request)
     cost = _subscription_cost(settings, params)
     if cost is None:
         return []
-    if cost > settings.max_query_cost:
-        return [limits.too_costly_error(cost, settings.max_query_cost).formatted]
-    limiter = _rate_limiter(request)
-    retry_after = limiter.acquire(limits.caller_key(identity), cost) if limiter else None
-    if retry_after is None:
-        return []
-    limited = limits.rate_limited_error(cost, retry_after)
-    response = Response(
-        orjson.dumps({"errors": [limited.formatted]}),
-        status_code=429,
-        media_type=f"{JSON}; charset=utf-8",
+    refused = limits.admission_error(
+        limits.bucket_of(request.app), identity, cost, settings.max_query_cost
     )
-    response.headers["retry-after"] = str(limits.retry_after_seconds(retry_after))
-    return response
+    if refused is None:
+        return []
+    if (refused.extensions or {}).get("code") == limits.RATE_LIMITED:
+        return rate_limited_response(refused, JSON)
+    return [refused.formatted]
 
 
 async def _subscriber(

@@ -27,7 +27,7 @@ from graphql.execution.values import get_argument_values
 from starlette.datastructures import Headers
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from api import request_errors
+from api import limits, request_errors
 from api.cors import OriginPolicy, websocket_origin_allowed
 from api.executor import (
     RequestError,
@@ -165,6 +165,12 @@ class _Connection:
                     )
                 )
             coerced = coerce_variables(operation, payload.get("variables"))
+            cost = limits.query_cost(
+                schema._schema, operation, prepared.fragments, coerced, self.settings.max_page_size
+            )
+            refused = self.admit(cost)
+            if refused is not None:
+                raise RequestError([refused])
             plan = compile_operation(schema._schema, operation, prepared.fragments, coerced.coerced)
             fetches = plan.root.fetches
             if len(fetches) != 1:
@@ -191,6 +197,13 @@ class _Connection:
         )
         self.subscriptions[op_id] = subscription
         self.hub.subscribe(subscription)
+
+    def admit(self, cost: int) -> GraphQLError | None:
+        """A subscription's start is priced and charged as a query over HTTP is (deliveries
+        are not: they are the server's doing)."""
+        return limits.admission_error(
+            limits.bucket_of(self.websocket.app), self.identity, cost, self.settings.max_query_cost
+        )
 
     def complete(self, op_id: Any) -> None:
         subscription = self.subscriptions.pop(op_id, None)

@@ -138,3 +138,40 @@ async def test_subscribe_errors_are_coded(
         message = json.loads(await asyncio.wait_for(ws.recv(), 5))
     assert message["type"] == "error"
     assert [e["extensions"]["code"] for e in message["payload"]] == [code] * len(message["payload"])
+
+
+SUBSCRIBE = "subscription { checkInCreated { checkIn { id } } }"
+
+
+async def _started(ws: ClientConnection, op_id: str) -> dict[str, Any] | None:
+    """The error refusing a subscription, or None when it runs (answered by a ping's pong)."""
+    await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
+    await ws.send(json.dumps({"type": "ping"}))
+    message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 5))
+    if message["type"] == "pong":
+        return None
+    await asyncio.wait_for(ws.recv(), 5)  # the pong
+    return message
+
+
+async def test_starting_a_subscription_is_priced_and_rate_limited_as_a_query_is(
+    database_url: str, org: dict[str, Any]
+) -> None:
+    # over the cost limit: refused with the code a costly query gets over HTTP
+    async with _instance(database_url, max_query_cost=1) as port, _connect(port) as ws:
+        await _acknowledged(ws, org["slug"])
+        refused = await _started(ws, "1")
+    assert refused is not None
+    assert refused["payload"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    # a caller out of points: the second start is refused until the bucket has room again
+    async with (
+        _instance(database_url, rate_limit_capacity=1, rate_limit_refill_per_second=0.001) as port,
+        _connect(port) as ws,
+    ):
+        await _acknowledged(ws, org["slug"])
+        first, second = await _started(ws, "a"), await _started(ws, "b")
+    assert first is None
+    assert second is not None
+    [error] = second["payload"]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    assert error["extensions"]["retryAfter"] >= 1
