@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from api.outages import OutageLog
 from api.request_log import request_id_var
 from db.pool import DatabaseFault, fault_of
 from domain.errors import DomainError, UserErrorCode
@@ -65,16 +66,17 @@ def from_forbidden(error: ForbiddenError) -> Response:
     return error_response(403, str(error))
 
 
-def from_unexpected(error: Exception) -> Response:
-    """A database fault is a coded, retryable 503/504; anything else is masked (500), with the
-    request id that the logs carry."""
+def from_unexpected(error: Exception, outages: OutageLog) -> Response:
+    """A database fault is a coded, retryable 503/504 (an outage logged once, with /graphql's,
+    not once per request); anything else is masked (500), with the request id that the logs
+    carry."""
     fault = fault_of(error)
     request_id = request_id_var.get()
     if fault is DatabaseFault.TIMEOUT:
         log.warning("database time budget exceeded: %s", error)
         return error_response(504, "The database did not answer in time; nothing was written.")
     if fault is not None:
-        log.warning("database unavailable: %s: %s", type(error).__name__, error)
+        outages.refused(error)
         return error_response(
             503, "The database is unavailable; nothing was written.", headers={"retry-after": "5"}
         )

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from api.outages import OutageLog
 from api.scim import discovery, groups, users
 from api.scim.auth import scim_identity
 from api.scim.endpoints import ResourceEndpoints
@@ -28,7 +29,11 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         try:
             identity = await scim_identity(request)
             async with request.app.state.pool.acquire() as conn:
-                return await handler(request, identity, conn)
+                response = await handler(request, identity, conn)
+            outages: OutageLog = request.app.state.outages
+            if outages.active:
+                outages.served()
+            return response
         except ScimError as error:
             response = from_scim(error)
             if error.status == 401:
@@ -39,7 +44,7 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         except ForbiddenError as error:
             return from_forbidden(error)
         except Exception as error:
-            return from_unexpected(error)
+            return from_unexpected(error, request.app.state.outages)
 
     return run
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 import pytest
 
 from tests.api.test_faults import Forwarder, running_app
+from tests.signin import api_key
 
 QUERY = "{ cycles(first: 1) { totalCount } }"
 
@@ -50,3 +52,33 @@ async def test_an_outage_is_logged_once_and_its_end_once(
     assert len(ends) == 1
     assert "21 requests were answered 503" in ends[0]
     assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
+
+
+async def test_scim_refusals_join_the_outage_log(
+    database_url: str,
+    org: dict[str, Any],
+    pool: asyncpg.Pool[Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    key = await api_key(pool, org, "scim")
+    forwarder = Forwarder(database_url)
+    # given an API whose database is unreachable
+    async with running_app(
+        forwarder.url(database_url), database_connect_timeout=2, pool_min_size=1
+    ) as (_, client):
+        headers = {"authorization": f"Bearer {key.secret}"}
+        # when an identity provider's ten SCIM requests are refused
+        for _ in range(10):
+            response = await client.get("/scim/v2/Users", headers=headers)
+            assert response.status_code == 503, response.text
+    # then the outage is one line, as for /graphql: none per request (the start-up's own
+    # warnings about the pool and the event hub aside)
+    lines = [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and r.name not in ("db.pool", "api.subscriptions.hub")
+    ]
+    assert [(r.name, r.levelno) for r in lines] == [("okrql.outage", logging.ERROR)], [
+        r.getMessage() for r in lines
+    ]
