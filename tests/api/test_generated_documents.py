@@ -2,8 +2,8 @@
 
 Documents drawn from the schema (tests/documents.py: aliases, fragments on the Node interface
 and on object types, @skip/@include with variables, arguments as literals and variables, bad
-ids, forged cursors, pages out of range) run over the demo organisation as its admin and as a
-read-only API key, through the planner and through strawberry's standard executor; the two
+ids, forged cursors, pages out of range) run over the demo organisation as its admin, as a
+read-only API key and with a member's personal access token, through the planner and through strawberry's standard executor; the two
 answers must agree on the status, `data`, and every error's message, path, locations and
 code (the planner may add errors only inside what an error nulled: tests/graphql.py). Bounded for CI (OKRQL_GENERATED_DOCUMENTS raises the number of examples); each
 discrepancy found becomes a regression test of its own (tests/api/test_partial_results.py).
@@ -68,10 +68,24 @@ async def callers(
         for kr in o["keyResults"]["nodes"]
         if kr["externalId"]
     ]
-    key = await api_key(pool, {"id": demo_organization, "slug": "demo"}, "read")
+    organization = {"id": demo_organization, "slug": "demo"}
+    key = await api_key(pool, organization, "read")
+    member_id = await pool.fetchval(
+        "SELECT user_id FROM membership WHERE organization_id = $1 AND role = 'MEMBER'"
+        " ORDER BY user_id LIMIT 1",
+        demo_organization,
+    )
+    token = await api_key(pool, organization, "read", user_id=member_id)
     result = _Callers()
     result.generator = DocumentGenerator(schema._schema, ids, [*external_ids, "Growth"])
-    result.headers = {"admin": base, "read key": {**base, "authorization": f"Bearer {key.secret}"}}
+    result.headers = {
+        "admin": base,
+        "read key": {**base, "authorization": f"Bearer {key.secret}"},
+        "member's token": {**base, "authorization": f"Bearer {token.secret}"},
+    }
+    for headers in result.headers.values():  # each caller is let in
+        answer = await http.post("/graphql", json={"query": "{ __typename }"}, headers=headers)
+        assert answer.status_code == 200, answer.text
     return result
 
 
