@@ -4,8 +4,9 @@
     python3 dev.py serve    # install (first run), start PostgreSQL + API + demo data
     python3 dev.py test     # install (first run), run the whole test suite
 
-Installs into ./.venv from pyproject.toml with the pinned versions of constraints.txt, and
-only again when either file changes. Extra arguments go to the underlying command
+Installs into ./.venv from pyproject.toml with the pinned versions of constraints.txt (with
+uv, fetched from PyPI into the venv first, else with pip), and only again when either file
+changes. Extra arguments go to the underlying command
 (`okrql serve --port 9000`, `pytest -k planner`).
 """
 
@@ -42,7 +43,17 @@ def ensure_installed() -> None:
         venv.create(VENV, with_pip=True)
     print("installing okrql and its pinned dependencies into .venv ...", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "-c", str(ROOT / "constraints.txt"), "-e", f"{ROOT}[dev]"], check=True)
+    constraints = ["-c", str(ROOT / "constraints.txt")]
+    project = ["-e", f"{ROOT}[dev]"]
+    # uv (a single wheel from PyPI, pinned in constraints.txt) installs the rest in seconds
+    # where pip takes over a minute; pip does it alone wherever uv cannot be had or fails.
+    try:
+        subprocess.run([*pip, *constraints, "uv"], check=True)
+        uv = [str(BIN / "uv"), "pip", "install", "--quiet", "--python", str(BIN / "python")]
+        subprocess.run([*uv, *constraints, *project], check=True)
+    except (OSError, subprocess.CalledProcessError):
+        print("uv was not available: installing with pip (about a minute) ...", flush=True)
+        subprocess.run([*pip, *constraints, *project], check=True)
     STAMP.write_text(fingerprint)
 
 
