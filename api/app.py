@@ -17,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 from api import graphiql, sse
 from api.cors import CorsMiddleware, OriginPolicy
 from api.graphql_http import graphql_endpoint
+from api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from api.migrations import head_revision
 from api.outages import OutageLog
 from api.request_log import RequestIdMiddleware
@@ -118,6 +119,7 @@ def create_app(
         allow_credentials=settings.cors_allow_credentials,
         max_age=settings.cors_max_age,
     )
+    metrics = Metrics()
     app = Starlette(
         routes=[
             # A client asking for text/event-stream gets GraphQL over SSE (api/sse.py).
@@ -126,6 +128,7 @@ def create_app(
             WebSocketRoute("/graphql", graphql_ws_endpoint),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
             *graphiql.routes,
             # SCIM 2.0 provisioning from identity providers (README "SCIM provisioning").
             *scim_routes,
@@ -136,11 +139,13 @@ def create_app(
             Middleware(RequestIdMiddleware),
             Middleware(SecurityHeadersMiddleware),
             Middleware(CorsMiddleware, policy=origin_policy),
+            Middleware(MetricsMiddleware, metrics=metrics),
         ],
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.identities = {}
     app.state.outages = OutageLog(settings.outage_log_interval)
+    app.state.metrics = metrics
     app.state.origin_policy = origin_policy
     return app

@@ -28,7 +28,7 @@ from graphql import GraphQLError, OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from api import graphiql, limits, plans
+from api import graphiql, limits, metrics, plans
 from api.compression import GZIP_MINIMUM_BYTES, accepts_gzip, gzipped
 from api.executor import (
     RequestError,
@@ -74,6 +74,8 @@ def _response(
     body: dict[str, Any], media_type: str, status: int = 200, *, gzip: bool = False
 ) -> Response:
     content = orjson.dumps(body)
+    if "errors" in body:
+        metrics.note_errors(body["errors"])
     if gzip and len(content) >= GZIP_MINIMUM_BYTES:
         return Response(
             gzipped(content),
@@ -258,6 +260,8 @@ async def graphql_endpoint(request: Request) -> Response:
     try:
         # Every limit that needs no database, before the caller is even resolved.
         checked = check(settings, query, operation_name, variables)
+        name = checked.operation.name
+        metrics.note_operation(name.value if name else None, checked.operation.operation.value)
         if request.method == "GET" and checked.operation.operation is not OperationType.QUERY:
             return _error(
                 "Only queries may be sent with GET.", "METHOD_NOT_ALLOWED", 405, media_type,

@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     cors_max_age: int = 600
     # Seconds between the summaries of a database outage's refused requests (api/outages.py).
     outage_log_interval: float = 30.0
+    # The bearer token Prometheus sends to /metrics (api/metrics.py); unset, /metrics is 404.
+    # Metrics span every organisation: an operator's secret, not an organisation's admin.
+    metrics_token: str | None = None
 
     @model_validator(mode="after")
     def _tenant_filter_stays_on_in_production(self) -> Settings:

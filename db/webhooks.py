@@ -145,3 +145,10 @@ async def redeliver(conn: Connection, organization_id: int, delivery_id: int) ->
         query("webhooks", "delivery_exists"), organization_id, delivery_id
     )
     return False if exists else None
+
+
+async def outbox_state(conn: Connection) -> tuple[int, float]:
+    """(deliveries waiting, seconds the oldest due one has waited) across organisations."""
+    row = await conn.fetchrow(query("webhooks", "outbox_state"))
+    assert row is not None
+    return int(row["depth"]), float(row["lag_seconds"])

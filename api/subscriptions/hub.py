@@ -117,6 +117,9 @@ class EventHub:
     def subscriber_count(self, organization_id: int) -> int:
         return len(self._subscribers.get(organization_id, ()))
 
+    def subscription_total(self) -> int:
+        return sum(len(subscribers) for subscribers in self._subscribers.values())
+
     def _heard(self, connection: Any, pid: int, channel: str, payload: object) -> None:
         announced = orjson.loads(str(payload))
         if self._held is not None:

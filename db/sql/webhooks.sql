@@ -65,3 +65,8 @@ RETURNING id;
 
 -- name: delivery_exists
 SELECT EXISTS (SELECT 1 FROM webhook_delivery WHERE organization_id = $1 AND id = $2);
+
+-- name: outbox_state
+-- How many deliveries wait and how long the oldest due one has waited, across organisations
+-- (migration 0022: a SECURITY DEFINER aggregate), for the operators' metrics.
+SELECT depth, lag_seconds FROM okrql_webhook_outbox_state();
