@@ -139,7 +139,8 @@ def create_app(
             Middleware(RequestIdMiddleware),
             Middleware(SecurityHeadersMiddleware),
             Middleware(CorsMiddleware, policy=origin_policy),
-            Middleware(MetricsMiddleware, metrics=metrics),
+            # Counted only where someone reads the metrics (about 8 us a request).
+            *([Middleware(MetricsMiddleware, metrics=metrics)] if settings.metrics_token else []),
         ],
         lifespan=lifespan,
     )
