@@ -24,7 +24,7 @@ import logging
 from typing import Any
 
 import orjson
-from graphql import GraphQLError, OperationType
+from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -119,10 +119,10 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def rate_limited_response(error: GraphQLError, media_type: str) -> Response:
-    """429 with Retry-After, for a RATE_LIMITED error of limits.admission_error."""
-    response = _response({"errors": [error.formatted]}, media_type, 429)
-    response.headers["retry-after"] = str((error.extensions or {})["retryAfter"])
+def rate_limited_response(error: dict[str, Any], media_type: str) -> Response:
+    """429 with Retry-After, for a RATE_LIMITED error of limits.admission_error (formatted)."""
+    response = _response({"errors": [error]}, media_type, 429)
+    response.headers["retry-after"] = str(error["extensions"]["retryAfter"])
     return response
 
 
@@ -285,7 +285,7 @@ async def graphql_endpoint(request: Request) -> Response:
             limits.bucket_of(request.app), identity, checked.cost, settings.max_query_cost
         )
         if limited is not None:
-            return rate_limited_response(limited, media_type)
+            return rate_limited_response(dict(limited.formatted), media_type)
         pool = request.app.state.pool
         async with pool.acquire() as conn:
             ctx = RequestContext(

@@ -43,7 +43,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any, cast
 
 import orjson
-from graphql import GraphQLError, OperationType
+from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -52,7 +52,6 @@ from starlette.types import Message, Receive, Scope, Send
 from api import limits
 from api.executor import (
     RequestError,
-    coerce_variables,
     document_limits_of,
     prepare,
     select_operation,
@@ -69,7 +68,6 @@ from api.graphql_http import (
 from api.identity import IdentityError, credentials_in_url, resolve_graphql_identity
 from api.settings import Settings
 from api.subscriptions.protocol import _Connection
-from schema.app_schema import schema
 from services.identity import Identity
 
 log = logging.getLogger(__name__)
@@ -173,9 +171,6 @@ class _StreamConnection(_Connection):
             self.complete(op_id)
             self.stream.subscriptions.pop(op_id, None)
             self.stream.complete(op_id)
-
-    def admit(self, cost: int) -> GraphQLError | None:
-        return None  # charged by _admit, before the stream opened
 
     async def start(self, op_id: str, params: dict[str, Any]) -> list[Any] | None:
         """Subscribe; the request errors refusing it, or None once it runs."""
@@ -329,46 +324,12 @@ def _refused(errors: list[Any]) -> Response:
     )
 
 
-def _subscription_cost(settings: Settings, params: dict[str, Any]) -> int | None:
-    """What starting a subscription costs, priced as /graphql prices a query; None for a
-    request the subscription's own validation refuses."""
-    variables = params.get("variables")
-    try:
-        prepared = prepare(str(params.get("query")), document_limits_of(settings))
-        operation = select_operation(prepared, params.get("operationName"))
-        coerced = coerce_variables(operation, variables if isinstance(variables, dict) else None)
-        return limits.query_cost(
-            schema._schema, operation, prepared.fragments, coerced, settings.max_page_size
-        )
-    except (RequestError, GraphQLError):
-        return None
-
-
-def _admit(request: Request, identity: Identity, params: dict[str, Any]) -> Response | list[Any]:
-    """The cost limit and the caller's rate limit, charged once when a subscription starts,
-    before its stream opens: a 429 answer, the errors refusing it, or nothing ([])."""
-    settings = _settings(request)
-    cost = _subscription_cost(settings, params)
-    if cost is None:
-        return []
-    refused = limits.admission_error(
-        limits.bucket_of(request.app), identity, cost, settings.max_query_cost
-    )
-    if refused is None:
-        return []
-    if (refused.extensions or {}).get("code") == limits.RATE_LIMITED:
-        return rate_limited_response(refused, JSON)
-    return [refused.formatted]
-
-
 async def _subscriber(
     request: Request, identity: Identity, stream: EventStream, op_id: str, params: dict[str, Any]
 ) -> Response | list[Any] | None:
     """Start a subscription writing to `stream`: a transport answer (429) or the errors
-    refusing it, or None once it runs."""
-    admitted = _admit(request, identity, params)
-    if isinstance(admitted, Response) or admitted:
-        return admitted
+    refusing it, or None once it runs. It is priced and charged by the WebSocket's subscribe,
+    as a query is; a caller out of points gets /graphql's 429 before any stream opens."""
     # The connection reads only `.app` of its WebSocket: a subscription outliving its POST
     # (single-connection mode) keeps the app, not the request.
     holder = cast("Any", types.SimpleNamespace(app=request.app))
@@ -380,6 +341,10 @@ async def _subscriber(
     if refusal is None:
         stream.subscriptions[op_id] = connection
         stream.operations.add(op_id)
+        return None
+    for error in refusal:
+        if (error.get("extensions") or {}).get("code") == limits.RATE_LIMITED:
+            return rate_limited_response(error, JSON)
     return refusal
 
 
@@ -396,15 +361,21 @@ async def _read(request: Request) -> bytes | Response:
     return body
 
 
-async def distinct(request: Request) -> Response:
-    """Distinct-connections mode: one operation, its results as the response's events."""
+async def _operation(request: Request) -> _Operation | Response:
+    """The request's operation with its parameters read, or the HTTP answer refusing them."""
     body = await _read(request)
     if isinstance(body, Response):
         return body
     operation = _Operation(request, body, _without(request, "token"))
     malformed = await operation.read()
-    if malformed is not None:
-        return malformed
+    return operation if malformed is None else malformed
+
+
+async def distinct(request: Request) -> Response:
+    """Distinct-connections mode: one operation, its results as the response's events."""
+    operation = await _operation(request)
+    if isinstance(operation, Response):
+        return operation
     stream = EventStream(single=False)
     if not operation.is_subscription():
         response, result = await operation.answer()
@@ -496,13 +467,9 @@ async def _execute(request: Request, token: str) -> Response:
     if isinstance(owned, Response):
         return owned
     stream, identity = owned
-    body = await _read(request)
-    if isinstance(body, Response):
-        return body
-    operation = _Operation(request, body, _without(request, "token"))
-    malformed = await operation.read()
-    if malformed is not None:
-        return malformed
+    operation = await _operation(request)
+    if isinstance(operation, Response):
+        return operation
     op_id = operation.operation_id()
     if op_id is None:
         return _error(
