@@ -30,12 +30,7 @@ from starlette.responses import HTMLResponse, Response
 
 from api import graphiql, limits, metrics, plans
 from api.compression import GZIP_MINIMUM_BYTES, accepts_gzip, gzipped
-from api.executor import (
-    RequestError,
-    check,
-    execute,
-    execute_standard,
-)
+from api.executor import RequestError, check, execute, execute_standard
 from api.identity import IdentityError, credentials_in_url, resolve_graphql_identity
 from api.outages import OutageLog
 from api.request_log import request_id_var

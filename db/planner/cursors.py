@@ -22,6 +22,7 @@ import orjson
 from graphql import GraphQLError
 
 from db.catalog import Order
+from domain.validation import unstorable_text
 
 _INTEGER = re.compile(r"-?[0-9]{1,19}")
 _NUMERIC = re.compile(r"-?[0-9]{1,40}(\.[0-9]{1,40})?(E[-+]?[0-9]{1,3})?")
@@ -89,14 +90,13 @@ def _valid(value: str, sql_type: str) -> bool:
     if sql_type == "timestamptz":
         return _parses(dt.datetime.fromisoformat, value)
     if sql_type == "text":
-        # PostgreSQL text holds neither NUL nor what UTF-8 cannot encode.
-        return "\x00" not in value and _parses(str.encode, value)
+        return unstorable_text(value) is None
     raise AssertionError(f"cursor values of SQL type {sql_type} are not checked")
 
 
 def _parses(parse: Callable[[str], object], value: str) -> bool:
     try:
         parse(value)
-    except (ValueError, UnicodeEncodeError):
+    except ValueError:
         return False
     return True
